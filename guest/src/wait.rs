@@ -1,0 +1,103 @@
+//! Waiting for a server to reach a state: adaptive polling under a deadline.
+//!
+//! Polls start fast (150 ms) because Nova's steps take about a second, and grow by a quarter at
+//! each poll (up to 2 s), so a migration that takes minutes costs a request every 2 s, not every
+//! 150 ms. Resetting to fast on every task change was tried: it added requests and saved no time.
+
+use crate::bindings::openstack::actions::host;
+use crate::bindings::openstack::actions::types::ActionError;
+use crate::errors::not_found;
+use crate::http::{now_ms, sleep_ms};
+use crate::nova::{Nova, Server};
+
+const FIRST_INTERVAL_MS: u64 = 150;
+const MAX_INTERVAL_MS: u64 = 2_000;
+/// Watcher's own default retry budget for a migration.
+pub const DEFAULT_DEADLINE_MS: u64 = 900_000;
+
+/// When the whole phase must be over.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    started_ms: u64,
+    ends_ms: u64,
+}
+
+impl Deadline {
+    /// A deadline `budget_ms` from now.
+    pub fn after(budget_ms: u64) -> Deadline {
+        let started_ms = now_ms();
+        Deadline {
+            started_ms,
+            ends_ms: started_ms.saturating_add(budget_ms),
+        }
+    }
+
+    /// Milliseconds since the phase started.
+    pub fn elapsed_ms(&self) -> u64 {
+        now_ms().saturating_sub(self.started_ms)
+    }
+
+    fn remaining_ms(&self) -> u64 {
+        self.ends_ms.saturating_sub(now_ms())
+    }
+}
+
+/// What a check says about the server it just saw.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// The wait is over, with its result.
+    Done(T),
+    /// Not there yet: poll again.
+    Pending,
+}
+
+/// Polls the server until `check` says done or fails, or the deadline passes.
+/// `phase` and `waiting_for` name the wait in progress reports and in the timeout error.
+pub fn wait_for_status<T>(
+    nova: &Nova,
+    server_id: &str,
+    deadline: Deadline,
+    phase: &str,
+    waiting_for: &str,
+    mut check: impl FnMut(&Server) -> Result<Step<T>, ActionError>,
+) -> Result<T, ActionError> {
+    let mut interval = FIRST_INTERVAL_MS;
+    let mut last_seen = String::new();
+    loop {
+        let server = nova.server(server_id)?.ok_or_else(|| {
+            not_found(
+                format!("server {server_id} disappeared while waiting for {waiting_for}"),
+                None,
+            )
+        })?;
+        let seen = describe(&server);
+        let step = check(&server)?;
+        if seen != last_seen {
+            match step {
+                Step::Done(_) => host::progress(phase, None, &seen),
+                Step::Pending => {
+                    host::progress(phase, None, &format!("{seen}; waiting for {waiting_for}"))
+                }
+            }
+            last_seen = seen;
+        }
+        if let Step::Done(result) = step {
+            return Ok(result);
+        }
+        let remaining = deadline.remaining_ms();
+        if remaining == 0 {
+            let waited = deadline.elapsed_ms() / 1000;
+            return Err(ActionError::TimedOut(format!(
+                "gave up after {waited} s waiting for {waiting_for}: server {server_id} is {last_seen}"
+            )));
+        }
+        sleep_ms(interval.min(remaining));
+        interval = (interval + interval / 4).min(MAX_INTERVAL_MS);
+    }
+}
+
+/// `VERIFY_RESIZE (no task) on compute3`, for progress and messages.
+pub fn describe(server: &Server) -> String {
+    let task = server.task_state.as_deref().unwrap_or("no task");
+    format!("{} ({task}) on {}", server.status, server.host_name())
+}
