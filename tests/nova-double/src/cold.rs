@@ -1,0 +1,276 @@
+//! What Nova does after accepting a cold migration, a confirm or a revert, step by step with the
+//! configured [`Timings`]. Each step locks the state briefly; none holds it while sleeping.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::api::Ctx;
+use crate::config::Timings;
+use crate::faults::{DriverStep, FailureKind};
+use crate::state::{Shared, State};
+
+/// An accepted `migrate`.
+#[derive(Debug, Clone)]
+pub(crate) struct ColdMigration {
+    server_id: String,
+    migration_id: u64,
+    request_id: String,
+    source: String,
+    requested: Option<String>,
+}
+
+impl ColdMigration {
+    /// Records what the API does before answering 202: the migration record
+    /// (`pre-migrating`), the `migrate` action, and `RESIZE`/`resize_prep` on the server.
+    pub(crate) fn accept(
+        state: &mut State,
+        ctx: &Ctx<'_>,
+        server_id: &str,
+        source: String,
+        requested: Option<String>,
+    ) -> Self {
+        let requester = ctx.auth.requester();
+        let migration_id =
+            state.new_migration(server_id, &source, "migration", "pre-migrating", &requester);
+        state.update_migration(migration_id, |m| m.source_node = Some(source.clone()));
+        state.start_action(server_id, "migrate", ctx.request_id, &requester);
+        state.begin_event(server_id, ctx.request_id, "conductor_migrate_server");
+        state.update_server(server_id, |s| {
+            s.settled_vm_state = s.vm_state;
+            s.task_state = Some("resize_prep");
+        });
+        ColdMigration {
+            server_id: server_id.to_string(),
+            migration_id,
+            request_id: ctx.request_id.to_string(),
+            source,
+            requested,
+        }
+    }
+}
+
+/// An accepted `confirmResize` or `revertResize`.
+#[derive(Debug, Clone)]
+pub(crate) struct Settle {
+    server_id: String,
+    migration_id: u64,
+    request_id: String,
+}
+
+impl Settle {
+    pub(crate) fn start(
+        state: &mut State,
+        ctx: &Ctx<'_>,
+        server_id: &str,
+        migration_id: u64,
+        action: &'static str,
+    ) -> Self {
+        state.start_action(server_id, action, ctx.request_id, &ctx.auth.requester());
+        Settle {
+            server_id: server_id.to_string(),
+            migration_id,
+            request_id: ctx.request_id.to_string(),
+        }
+    }
+}
+
+async fn pause(shared: &Shared, step: impl FnOnce(&Timings) -> Duration) {
+    let duration = step(&shared.timings());
+    tokio::time::sleep(duration).await;
+}
+
+/// Scheduling, prep, disk copy on the source, finish on the destination, `VERIFY_RESIZE`.
+pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
+    let destination = {
+        let state = shared.lock();
+        match &job.requested {
+            Some(host) => Some(host.clone()).filter(|h| state.host_available(h)),
+            None => state.pick_destination(&job.source),
+        }
+    };
+    let Some(dest) = destination else {
+        return fail_scheduling(&shared, &job).await;
+    };
+    begin_prep(&mut shared.lock(), &job, &dest);
+    pause(&shared, |t| t.resize_prep).await;
+    begin_disk_copy(&mut shared.lock(), &job);
+    pause(&shared, |t| t.resize_migrate).await;
+    if !finish_disk_copy(&mut shared.lock(), &job, &dest) {
+        return;
+    }
+    pause(&shared, |t| t.resize_finish / 2).await;
+    shared
+        .lock()
+        .update_server(&job.server_id, |s| s.task_state = Some("resize_finish"));
+    pause(&shared, |t| t.resize_finish / 2).await;
+    finish_resize(&mut shared.lock(), &job, &dest);
+}
+
+/// No host can take the server: back to where it was, migration `error`, action `Error`.
+async fn fail_scheduling(shared: &Shared, job: &ColdMigration) {
+    pause(shared, |t| t.scheduler_failure).await;
+    let mut state = shared.lock();
+    state.update_server(&job.server_id, |s| {
+        s.vm_state = s.settled_vm_state;
+        s.task_state = None;
+    });
+    state.set_migration_status(job.migration_id, "error");
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "conductor_migrate_server",
+        false,
+    );
+}
+
+fn begin_prep(state: &mut State, job: &ColdMigration, dest: &str) {
+    state.update_migration(job.migration_id, |m| {
+        m.dest_compute = Some(dest.to_string());
+        m.dest_node = Some(dest.to_string());
+        m.dest_host = Some("192.168.0.1".to_string());
+    });
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "conductor_migrate_server",
+        true,
+    );
+    state.begin_event(&job.server_id, &job.request_id, "compute_prep_resize");
+}
+
+fn begin_disk_copy(state: &mut State, job: &ColdMigration) {
+    state.update_server(&job.server_id, |s| s.task_state = Some("resize_migrating"));
+    state.set_migration_status(job.migration_id, "migrating");
+    state.finish_event(&job.server_id, &job.request_id, "compute_prep_resize", true);
+    state.begin_event(&job.server_id, &job.request_id, "compute_resize_instance");
+}
+
+/// The disk is copied unless an injected failure says otherwise; false when the migration ended.
+fn finish_disk_copy(state: &mut State, job: &ColdMigration, dest: &str) -> bool {
+    let step = DriverStep::MigrateDiskAndPowerOff;
+    if let Some(kind) = state.faults.take_driver(step) {
+        let source = job.source.clone();
+        fail(state, job, kind, step, &source, "compute_resize_instance");
+        return false;
+    }
+    state.update_server(&job.server_id, |s| {
+        s.task_state = Some("resize_migrated");
+        s.host = dest.to_string();
+    });
+    state.set_migration_status(job.migration_id, "post-migrating");
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "compute_resize_instance",
+        true,
+    );
+    state.begin_event(&job.server_id, &job.request_id, "compute_finish_resize");
+    true
+}
+
+fn finish_resize(state: &mut State, job: &ColdMigration, dest: &str) {
+    let step = DriverStep::FinishMigration;
+    if let Some(kind) = state.faults.take_driver(step) {
+        return fail(state, job, kind, step, dest, "compute_finish_resize");
+    }
+    state.update_server(&job.server_id, |s| {
+        s.vm_state = "resized";
+        s.task_state = None;
+    });
+    state.set_migration_status(job.migration_id, "finished");
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "compute_finish_resize",
+        true,
+    );
+}
+
+/// A driver failure on `host`: a rollback returns the server to the source as it was; an error
+/// leaves it in `ERROR` on `host` with Nova's `MigrationError` fault.
+fn fail(
+    state: &mut State,
+    job: &ColdMigration,
+    kind: FailureKind,
+    step: DriverStep,
+    host: &str,
+    event: &'static str,
+) {
+    match kind {
+        FailureKind::Rollback => state.update_server(&job.server_id, |s| {
+            s.vm_state = s.settled_vm_state;
+            s.task_state = None;
+            s.host = job.source.clone();
+        }),
+        FailureKind::Error => {
+            let message = format!(
+                "Migration error: injected driver failure in {} on {host}",
+                step.driver_method()
+            );
+            state.update_server(&job.server_id, |s| {
+                s.vm_state = "error";
+                s.task_state = None;
+                s.host = host.to_string();
+                s.fault = Some(message);
+            });
+        }
+    }
+    state.set_migration_status(job.migration_id, "error");
+    state.finish_event(&job.server_id, &job.request_id, event, false);
+}
+
+/// `confirmResize`: `VERIFY_RESIZE` for a while, then the original status on the destination.
+pub(crate) async fn run_confirm(shared: Arc<Shared>, job: Settle) {
+    pause(&shared, |t| t.confirm).await;
+    let mut state = shared.lock();
+    state.update_server(&job.server_id, |s| {
+        s.vm_state = s.settled_vm_state;
+        s.task_state = None;
+    });
+    state.set_migration_status(job.migration_id, "confirmed");
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "compute_confirm_resize",
+        true,
+    );
+}
+
+/// `revertResize`: `REVERT_RESIZE` on the destination, then on the source, then the original
+/// status on the source.
+pub(crate) async fn run_revert(shared: Arc<Shared>, job: Settle) {
+    pause(&shared, |t| t.revert / 2).await;
+    {
+        let mut state = shared.lock();
+        let source = state
+            .migration(job.migration_id)
+            .and_then(|m| m.source_compute.clone());
+        if let Some(source) = source {
+            state.update_server(&job.server_id, |s| s.host = source);
+        }
+        state.finish_event(
+            &job.server_id,
+            &job.request_id,
+            "compute_revert_resize",
+            true,
+        );
+        state.begin_event(
+            &job.server_id,
+            &job.request_id,
+            "compute_finish_revert_resize",
+        );
+    }
+    pause(&shared, |t| t.revert / 2).await;
+    let mut state = shared.lock();
+    state.update_server(&job.server_id, |s| {
+        s.vm_state = s.settled_vm_state;
+        s.task_state = None;
+    });
+    state.set_migration_status(job.migration_id, "reverted");
+    state.finish_event(
+        &job.server_id,
+        &job.request_id,
+        "compute_finish_revert_resize",
+        true,
+    );
+}

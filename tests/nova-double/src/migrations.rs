@@ -1,0 +1,85 @@
+//! `GET /os-migrations` and the JSON shapes of migration records, per microversion.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, Ctx, Reply};
+use crate::state::{Migration, Shared};
+
+/// `GET /os-migrations` (admin), newest first, filtered by `instance_uuid`, `migration_type`,
+/// `status`, `source_compute` and `host` (source or destination).
+pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiError> {
+    ctx.require_admin("os_compute_api:os-migrations:index")?;
+    let wanted =
+        |name: &str, actual: Option<&str>| ctx.query(name).is_none_or(|w| Some(w) == actual);
+    let state = shared.lock();
+    let migrations: Vec<Value> = state
+        .migrations
+        .iter()
+        .rev()
+        .filter(|m| wanted("instance_uuid", Some(&m.instance_uuid)))
+        .filter(|m| wanted("migration_type", Some(m.migration_type)))
+        .filter(|m| wanted("status", Some(m.status)))
+        .filter(|m| wanted("source_compute", m.source_compute.as_deref()))
+        .filter(|m| {
+            ctx.query("host").is_none_or(|h| {
+                m.source_compute.as_deref() == Some(h) || m.dest_compute.as_deref() == Some(h)
+            })
+        })
+        .map(|m| os_migration_json(ctx, m))
+        .collect();
+    Ok(Reply::ok(json!({ "migrations": migrations })))
+}
+
+/// A record as `/os-migrations` shows it: `migration_type` from 2.23, `uuid` from 2.59,
+/// `project_id`/`user_id` from 2.80.
+fn os_migration_json(ctx: &Ctx<'_>, migration: &Migration) -> Value {
+    let mut body = json!({
+        "dest_compute": migration.dest_compute,
+        "dest_host": migration.dest_host,
+        "dest_node": migration.dest_node,
+        "id": migration.id,
+        "instance_uuid": migration.instance_uuid,
+        "source_compute": migration.source_compute,
+        "source_node": migration.source_node,
+        "status": migration.status,
+    });
+    if ctx.at_least(23) {
+        body["migration_type"] = json!(migration.migration_type);
+    }
+    add_versioned_fields(ctx, migration, &mut body);
+    body
+}
+
+/// A live migration as `/servers/{id}/migrations` shows it (progress counters unknown: null).
+pub(crate) fn server_migration_json(ctx: &Ctx<'_>, migration: &Migration) -> Value {
+    let mut body = json!({
+        "dest_compute": migration.dest_compute,
+        "dest_host": migration.dest_host,
+        "dest_node": migration.dest_node,
+        "disk_processed_bytes": null,
+        "disk_remaining_bytes": null,
+        "disk_total_bytes": null,
+        "id": migration.id,
+        "memory_processed_bytes": null,
+        "memory_remaining_bytes": null,
+        "memory_total_bytes": null,
+        "server_uuid": migration.instance_uuid,
+        "source_compute": migration.source_compute,
+        "source_node": migration.source_node,
+        "status": migration.status,
+    });
+    add_versioned_fields(ctx, migration, &mut body);
+    body
+}
+
+fn add_versioned_fields(ctx: &Ctx<'_>, migration: &Migration, body: &mut Value) {
+    if ctx.at_least(59) {
+        body["uuid"] = json!(migration.uuid);
+    }
+    if ctx.at_least(80) {
+        body["project_id"] = json!(migration.project_id);
+        body["user_id"] = json!(migration.user_id);
+    }
+}

@@ -1,0 +1,147 @@
+//! `GET /servers[/detail]`, `GET /servers/{id}`, `POST /servers/{id}/action` dispatch, and the
+//! power actions `os-stop` / `os-start`.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, Ctx, Reply, check_state};
+use crate::clock::iso_seconds;
+use crate::state::{Server, Shared};
+use crate::{live, migrate};
+
+/// `GET /servers/{id}`.
+pub(crate) fn show(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Reply, ApiError> {
+    let state = shared.lock();
+    let server = ctx.visible_server(&state, id)?;
+    Ok(Reply::ok(json!({ "server": server_json(ctx, server) })))
+}
+
+/// `GET /servers` and `GET /servers/detail`: the caller's project, or every project for an
+/// admin asking `all_tenants`; admins may filter by `host`.
+pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<Reply, ApiError> {
+    let admin = ctx.auth.is_admin();
+    let all_projects = admin
+        && ctx
+            .query("all_tenants")
+            .is_some_and(|v| v != "0" && v != "false");
+    let host = ctx.query("host").filter(|_| admin);
+    let state = shared.lock();
+    let servers: Vec<Value> = state
+        .server_order
+        .iter()
+        .filter_map(|id| state.servers.get(id))
+        .filter(|s| all_projects || s.project_id == ctx.auth.project)
+        .filter(|s| host.is_none_or(|h| s.host == h))
+        .map(|s| match detail {
+            true => server_json(ctx, s),
+            false => json!({ "id": s.id, "name": s.name }),
+        })
+        .collect();
+    Ok(Reply::ok(json!({ "servers": servers })))
+}
+
+/// The server as Nova 34 shows it; the `OS-EXT-SRV-ATTR` fields are admin-only, `fault` is
+/// shown in `ERROR` only.
+pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
+    let mut body = json!({
+        "OS-EXT-STS:power_state": server.power_state,
+        "OS-EXT-STS:task_state": server.task_state,
+        "OS-EXT-STS:vm_state": server.vm_state,
+        "id": server.id,
+        "name": server.name,
+        "status": server.status(),
+        "tenant_id": server.project_id,
+        "updated": iso_seconds(server.updated),
+        "user_id": server.user_id,
+    });
+    if ctx.auth.is_admin() {
+        body["OS-EXT-SRV-ATTR:host"] = json!(server.host);
+        body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!(server.host);
+    }
+    if let (Some(message), "error") = (&server.fault, server.vm_state) {
+        body["fault"] = json!({ "code": 500, "message": message });
+    }
+    body
+}
+
+/// `POST /servers/{id}/action`: exactly one key names the action.
+pub(crate) fn action(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Reply, ApiError> {
+    let body = ctx.json_body()?;
+    let (name, value) = match body.as_object() {
+        Some(map) if map.len() == 1 => map.iter().next().ok_or_else(malformed)?,
+        _ => return Err(malformed()),
+    };
+    match name.as_str() {
+        "migrate" => migrate::migrate(ctx, shared, id, value),
+        "confirmResize" => migrate::confirm_resize(ctx, shared, id),
+        "revertResize" => migrate::revert_resize(ctx, shared, id),
+        "os-migrateLive" => live::migrate_live(ctx, shared, id, value),
+        "os-stop" => change_power(ctx, shared, id, &STOP),
+        "os-start" => change_power(ctx, shared, id, &START),
+        other => Err(ApiError::bad_request(format!(
+            "There is no such action: {other}"
+        ))),
+    }
+}
+
+fn malformed() -> ApiError {
+    ApiError::bad_request("Malformed request body")
+}
+
+/// One power action: its name, the states it starts from, and where it ends.
+struct PowerChange {
+    action: &'static str,
+    from: &'static [&'static str],
+    task: &'static str,
+    event: &'static str,
+    vm_state: &'static str,
+    power_state: u8,
+}
+
+const STOP: PowerChange = PowerChange {
+    action: "stop",
+    from: &["active", "error"],
+    task: "powering-off",
+    event: "compute_stop_instance",
+    vm_state: "stopped",
+    power_state: 4,
+};
+
+const START: PowerChange = PowerChange {
+    action: "start",
+    from: &["stopped"],
+    task: "powering-on",
+    event: "compute_start_instance",
+    vm_state: "active",
+    power_state: 1,
+};
+
+fn change_power(
+    ctx: &Ctx<'_>,
+    shared: &Arc<Shared>,
+    id: &str,
+    change: &'static PowerChange,
+) -> Result<Reply, ApiError> {
+    let mut state = shared.lock();
+    let server = ctx.visible_server(&state, id)?;
+    check_state(server, change.action, change.from, &[None])?;
+    state.update_server(id, |s| s.task_state = Some(change.task));
+    state.start_action(id, change.action, ctx.request_id, &ctx.auth.requester());
+    state.begin_event(id, ctx.request_id, change.event);
+    let step = state.timings.service_step;
+    drop(state);
+    let (shared, id, request_id) = (shared.clone(), id.to_string(), ctx.request_id.to_string());
+    tokio::spawn(async move {
+        tokio::time::sleep(step).await;
+        let mut state = shared.lock();
+        state.update_server(&id, |s| {
+            s.vm_state = change.vm_state;
+            s.settled_vm_state = change.vm_state;
+            s.power_state = change.power_state;
+            s.task_state = None;
+        });
+        state.finish_event(&id, &request_id, change.event, true);
+    });
+    Ok(Reply::accepted())
+}

@@ -1,0 +1,338 @@
+//! The in-memory cloud: hosts, servers, migrations, instance actions, faults and the request log.
+//! One `std::sync::Mutex` guards it; nobody holds it across an `.await`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::config::{Config, PowerStatus, ServerSpec, Timings};
+use crate::faults::FaultBook;
+use crate::views::RecordedRequest;
+
+/// How many requests the log keeps (the oldest go first), so a long demo does not grow forever.
+const REQUEST_LOG_LIMIT: usize = 100_000;
+
+/// The state shared by the HTTP handlers, the background tasks and the test-facing API.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: &Config) -> Self {
+        let hosts = config.hosts.iter().enumerate().map(Host::new).collect();
+        Shared {
+            state: Mutex::new(State {
+                hosts,
+                servers: HashMap::new(),
+                server_order: Vec::new(),
+                migrations: Vec::new(),
+                faults: FaultBook::default(),
+                timings: config.timings,
+                requests: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// Locks the state; a panic elsewhere never makes the double unusable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn timings(&self) -> Timings {
+        self.lock().timings
+    }
+}
+
+/// Everything the double knows.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) servers: HashMap<String, Server>,
+    pub(crate) server_order: Vec<String>,
+    /// Oldest first; a migration's id is its index + 1.
+    pub(crate) migrations: Vec<Migration>,
+    pub(crate) faults: FaultBook,
+    pub(crate) timings: Timings,
+    pub(crate) requests: VecDeque<RecordedRequest>,
+}
+
+/// A compute host: its `nova-compute` service and its hypervisor.
+#[derive(Debug)]
+pub(crate) struct Host {
+    pub(crate) name: String,
+    pub(crate) service_id: usize,
+    pub(crate) service_uuid: String,
+    pub(crate) hypervisor_uuid: String,
+    pub(crate) enabled: bool,
+    pub(crate) disabled_reason: Option<String>,
+    pub(crate) forced_down: bool,
+    pub(crate) up: bool,
+    pub(crate) updated_at: SystemTime,
+}
+
+impl Host {
+    fn new((index, name): (usize, &String)) -> Self {
+        Host {
+            name: name.clone(),
+            service_id: index + 1,
+            service_uuid: Uuid::new_v4().to_string(),
+            hypervisor_uuid: Uuid::new_v4().to_string(),
+            enabled: true,
+            disabled_reason: None,
+            forced_down: false,
+            up: true,
+            updated_at: SystemTime::now(),
+        }
+    }
+
+    /// Whether the scheduler may place a server here.
+    pub(crate) fn available(&self) -> bool {
+        self.enabled && self.is_up()
+    }
+
+    pub(crate) fn is_up(&self) -> bool {
+        self.up && !self.forced_down
+    }
+
+    pub(crate) fn state(&self) -> &'static str {
+        if self.is_up() { "up" } else { "down" }
+    }
+
+    pub(crate) fn status(&self) -> &'static str {
+        if self.enabled { "enabled" } else { "disabled" }
+    }
+}
+
+/// A server and its history of instance actions.
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) host: String,
+    pub(crate) vm_state: &'static str,
+    pub(crate) task_state: Option<&'static str>,
+    pub(crate) power_state: u8,
+    pub(crate) project_id: String,
+    pub(crate) user_id: String,
+    pub(crate) fault: Option<String>,
+    pub(crate) updated: SystemTime,
+    /// The vm_state a resize returns to (`active` or `stopped`).
+    pub(crate) settled_vm_state: &'static str,
+    pub(crate) actions: Vec<InstanceAction>,
+}
+
+impl Server {
+    /// The API `status`, derived from vm_state and task_state like Nova's state map.
+    pub(crate) fn status(&self) -> &'static str {
+        match (self.vm_state, self.task_state) {
+            ("active", Some("migrating")) => "MIGRATING",
+            ("resized", Some("resize_reverting")) => "REVERT_RESIZE",
+            ("active" | "stopped", Some(task)) if task.starts_with("resize_") => "RESIZE",
+            ("active", _) => "ACTIVE",
+            ("stopped", _) => "SHUTOFF",
+            ("resized", _) => "VERIFY_RESIZE",
+            ("error", _) => "ERROR",
+            _ => "UNKNOWN",
+        }
+    }
+}
+
+/// A migration record, cold or live.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub(crate) id: u64,
+    pub(crate) uuid: String,
+    pub(crate) instance_uuid: String,
+    pub(crate) migration_type: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) source_compute: Option<String>,
+    pub(crate) source_node: Option<String>,
+    pub(crate) dest_compute: Option<String>,
+    pub(crate) dest_node: Option<String>,
+    pub(crate) dest_host: Option<String>,
+    pub(crate) project_id: String,
+    pub(crate) user_id: String,
+    /// Wakes the live-migration task when an abort was accepted.
+    pub(crate) abort: Arc<Notify>,
+}
+
+/// One instance action (`migrate`, `confirmResize`, …) and its events.
+#[derive(Debug)]
+pub(crate) struct InstanceAction {
+    pub(crate) action: &'static str,
+    pub(crate) request_id: String,
+    pub(crate) project_id: String,
+    pub(crate) user_id: String,
+    pub(crate) message: Option<&'static str>,
+    pub(crate) start_time: SystemTime,
+    pub(crate) updated_at: SystemTime,
+    pub(crate) events: Vec<ActionEvent>,
+}
+
+/// One event of an instance action, e.g. `compute_prep_resize`.
+#[derive(Debug)]
+pub(crate) struct ActionEvent {
+    pub(crate) event: &'static str,
+    pub(crate) start_time: SystemTime,
+    pub(crate) finish_time: Option<SystemTime>,
+    pub(crate) result: Option<&'static str>,
+}
+
+/// Who asked: the project and user a migration or action is recorded under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Requester {
+    pub(crate) project_id: String,
+    pub(crate) user_id: String,
+}
+
+impl State {
+    pub(crate) fn add_server(&mut self, spec: ServerSpec) -> String {
+        let id = Uuid::new_v4().to_string();
+        let (vm_state, power_state) = match spec.status {
+            PowerStatus::Active => ("active", 1),
+            PowerStatus::Shutoff => ("stopped", 4),
+        };
+        let server = Server {
+            id: id.clone(),
+            name: spec.name,
+            host: spec.host,
+            vm_state,
+            task_state: None,
+            power_state,
+            project_id: spec.project_id,
+            user_id: spec.user_id,
+            fault: None,
+            updated: SystemTime::now(),
+            settled_vm_state: vm_state,
+            actions: Vec::new(),
+        };
+        self.servers.insert(id.clone(), server);
+        self.server_order.push(id.clone());
+        id
+    }
+
+    pub(crate) fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    pub(crate) fn host_mut(&mut self, name: &str) -> Option<&mut Host> {
+        self.hosts.iter_mut().find(|h| h.name == name)
+    }
+
+    pub(crate) fn host_available(&self, name: &str) -> bool {
+        self.host(name).is_some_and(Host::available)
+    }
+
+    /// The scheduler: the available host other than `source` with the fewest servers.
+    pub(crate) fn pick_destination(&self, source: &str) -> Option<String> {
+        let load = |host: &str| self.servers.values().filter(|s| s.host == host).count();
+        self.hosts
+            .iter()
+            .filter(|h| h.name != source && h.available())
+            .min_by_key(|h| load(&h.name))
+            .map(|h| h.name.clone())
+    }
+
+    /// Changes a server (if it still exists) and stamps its `updated`.
+    pub(crate) fn update_server(&mut self, id: &str, change: impl FnOnce(&mut Server)) {
+        if let Some(server) = self.servers.get_mut(id) {
+            change(server);
+            server.updated = SystemTime::now();
+        }
+    }
+
+    /// Creates a migration record for `server_id` leaving `source`; returns its id.
+    pub(crate) fn new_migration(
+        &mut self,
+        server_id: &str,
+        source: &str,
+        migration_type: &'static str,
+        status: &'static str,
+        requester: &Requester,
+    ) -> u64 {
+        let id = self.migrations.len() as u64 + 1;
+        self.migrations.push(Migration {
+            id,
+            uuid: Uuid::new_v4().to_string(),
+            instance_uuid: server_id.to_string(),
+            migration_type,
+            status,
+            source_compute: Some(source.to_string()),
+            source_node: None,
+            dest_compute: None,
+            dest_node: None,
+            dest_host: None,
+            project_id: requester.project_id.clone(),
+            user_id: requester.user_id.clone(),
+            abort: Arc::new(Notify::new()),
+        });
+        id
+    }
+
+    pub(crate) fn migration(&self, id: u64) -> Option<&Migration> {
+        let index = usize::try_from(id).ok()?.checked_sub(1)?;
+        self.migrations.get(index)
+    }
+
+    /// Changes a migration, if it exists.
+    pub(crate) fn update_migration(&mut self, id: u64, change: impl FnOnce(&mut Migration)) {
+        let index = usize::try_from(id).ok().and_then(|i| i.checked_sub(1));
+        if let Some(migration) = index.and_then(|i| self.migrations.get_mut(i)) {
+            change(migration);
+        }
+    }
+
+    pub(crate) fn set_migration_status(&mut self, id: u64, status: &'static str) {
+        self.update_migration(id, |m| m.status = status);
+    }
+
+    pub(crate) fn record_request(&mut self, request: RecordedRequest) {
+        if self.requests.len() >= REQUEST_LOG_LIMIT {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(request);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        let config = Config {
+            hosts: ["a", "b", "c"].map(String::from).to_vec(),
+            timings: Timings::fast(),
+        };
+        Shared::new(&config)
+            .state
+            .into_inner()
+            .expect("fresh mutex")
+    }
+
+    #[test]
+    fn scheduler_prefers_the_least_loaded_available_host() {
+        let mut state = state();
+        state.add_server(ServerSpec::active("a"));
+        state.add_server(ServerSpec::active("b"));
+        assert_eq!(state.pick_destination("a").as_deref(), Some("c"));
+        if let Some(host) = state.host_mut("c") {
+            host.enabled = false;
+        }
+        assert_eq!(state.pick_destination("a").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn scheduler_finds_nothing_when_every_other_host_is_down() {
+        let mut state = state();
+        for name in ["b", "c"] {
+            if let Some(host) = state.host_mut(name) {
+                host.up = false;
+            }
+        }
+        assert_eq!(state.pick_destination("a"), None);
+    }
+}

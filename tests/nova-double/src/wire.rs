@@ -1,0 +1,173 @@
+//! The HTTP/1.1 server: one tokio task per connection (keep-alive), the request log, injected
+//! HTTP faults, and the headers every answer carries.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::faults::HttpFault;
+use crate::pyjson::to_nova_json;
+use crate::routes::{Outcome, respond};
+use crate::state::Shared;
+use crate::views::RecordedRequest;
+
+/// Why a connection was closed without an answer (a [`crate::Fault::DropConnection`]).
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
+/// Accepts connections until the task is aborted; aborting it drops every connection too.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, shared.clone()));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::debug!(%error, "nova-double: accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    // Small request/response pairs: do not let Nagle delay them.
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| answer(shared.clone(), request));
+    let served = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(error) = served {
+        tracing::debug!(%error, "nova-double: connection ended");
+    }
+}
+
+/// Records the request, applies an injected HTTP fault if one matches, then answers.
+async fn answer(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, ConnectionDropped> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|_| ConnectionDropped)?
+        .to_bytes();
+    let recorded = record(&parts, &body);
+    let fault = {
+        let mut state = shared.lock();
+        state.record_request(recorded);
+        state
+            .faults
+            .take_http(parts.method.as_str(), parts.uri.path())
+    };
+    let request_id = format!("req-{}", uuid::Uuid::new_v4());
+    let outcome = match fault {
+        Some(HttpFault::Drop) => {
+            tracing::debug!(method = %parts.method, path = parts.uri.path(), "nova-double: dropping connection");
+            return Err(ConnectionDropped);
+        }
+        Some(HttpFault::Status(status)) => injected_status(status),
+        Some(HttpFault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            respond(&shared, &parts, &body, &request_id)
+        }
+        None => respond(&shared, &parts, &body, &request_id),
+    };
+    tracing::debug!(method = %parts.method, path = parts.uri.path(), status = outcome.status, "nova-double");
+    Ok(into_response(outcome, &request_id))
+}
+
+fn record(parts: &http::request::Parts, body: &[u8]) -> RecordedRequest {
+    RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_ascii_lowercase(), value)
+            })
+            .collect(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+fn injected_status(status: u16) -> Outcome {
+    let message = if status == 500 {
+        "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach \
+         the Nova API log if possible.\n<class 'Exception'>"
+            .to_string()
+    } else {
+        format!("Injected fault: HTTP {status}")
+    };
+    Outcome {
+        status,
+        body: Some(json!({ "computeFault": { "code": status, "message": message } })),
+        version: None,
+    }
+}
+
+/// Status, JSON body, request id and (on API answers) Nova's microversion headers.
+fn into_response(outcome: Outcome, request_id: &str) -> Response<Full<Bytes>> {
+    let body = outcome.body.as_ref().map(to_nova_json).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if outcome.body.is_some() {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-openstack-request-id", value);
+    }
+    if let Some(minor) = outcome.version {
+        let versions = [
+            ("openstack-api-version", format!("compute 2.{minor}")),
+            ("x-openstack-nova-api-version", format!("2.{minor}")),
+        ];
+        for (name, value) in versions {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        headers.append(
+            header::VARY,
+            HeaderValue::from_static("OpenStack-API-Version"),
+        );
+        headers.append(
+            header::VARY,
+            HeaderValue::from_static("X-OpenStack-Nova-API-Version"),
+        );
+    }
+    response
+}

@@ -1,0 +1,174 @@
+//! Version discovery, authentication, microversions, error shapes.
+
+use nova_double::ServerSpec;
+
+use crate::common::{action, get, send, start};
+
+#[tokio::test]
+async fn version_documents_need_no_token() {
+    let nova = start().await;
+    let root = send(&nova, "GET", "/", &[], "").await;
+    assert_eq!(root.status, 200);
+    assert_eq!(
+        root.text,
+        r#"{"versions": [{"id": "v2.0", "min_version": "", "status": "DEPRECATED", "updated": "2025-07-04T12:00:00Z", "version": ""}, {"id": "v2.1", "min_version": "2.1", "status": "CURRENT", "updated": "2013-07-23T11:33:21Z", "version": "2.104"}]}"#
+    );
+    let v21 = send(&nova, "GET", "/v2.1/", &[], "").await;
+    assert_eq!(
+        v21.text,
+        r#"{"version": {"id": "v2.1", "min_version": "2.1", "status": "CURRENT", "updated": "2013-07-23T11:33:21Z", "version": "2.104"}}"#
+    );
+}
+
+#[tokio::test]
+async fn api_path_without_token_is_401() {
+    let nova = start().await;
+    let answer = send(&nova, "GET", "/v2.1/servers", &[], "").await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.text,
+        r#"{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}"#
+    );
+}
+
+#[tokio::test]
+async fn answers_carry_microversion_vary_and_a_fresh_request_id() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let first = get(&nova, &format!("/servers/{id}"), "compute 2.56").await;
+    let second = get(&nova, &format!("/servers/{id}"), "compute 2.56").await;
+    assert_eq!(first.header("openstack-api-version"), Some("compute 2.56"));
+    assert_eq!(first.header("vary"), Some("OpenStack-API-Version"));
+    let request_id = first
+        .header("x-openstack-request-id")
+        .expect("a request id");
+    assert!(request_id.starts_with("req-") && request_id.len() == 40);
+    assert_ne!(second.header("x-openstack-request-id"), Some(request_id));
+}
+
+#[tokio::test]
+async fn no_version_header_means_2_1_and_latest_means_2_104() {
+    let nova = start().await;
+    let plain = get(&nova, "/servers", "").await;
+    assert_eq!(plain.header("openstack-api-version"), Some("compute 2.1"));
+    let latest = get(&nova, "/servers", "compute latest").await;
+    assert_eq!(
+        latest.header("openstack-api-version"),
+        Some("compute 2.104")
+    );
+}
+
+#[tokio::test]
+async fn out_of_range_microversion_is_406() {
+    let nova = start().await;
+    let answer = get(&nova, "/servers", "compute 2.999").await;
+    assert_eq!(answer.status, 406);
+    assert_eq!(
+        answer.text,
+        r#"{"computeFault": {"code": 406, "message": "Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2.104."}}"#
+    );
+}
+
+#[tokio::test]
+async fn malformed_microversion_is_400() {
+    let nova = start().await;
+    let answer = get(&nova, "/servers", "compute two.fifty-six").await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.message(),
+        "API Version String two.fifty-six is of invalid format. Must be of format MajorNum.MinorNum."
+    );
+}
+
+#[tokio::test]
+async fn unknown_server_is_404() {
+    let nova = start().await;
+    let id = "00000000-0000-4000-8000-000000000000";
+    let answer = get(&nova, &format!("/servers/{id}"), "compute 2.56").await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.text,
+        format!(
+            r#"{{"itemNotFound": {{"code": 404, "message": "Instance {id} could not be found."}}}}"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn server_shows_the_recorded_fields() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let body = get(&nova, &format!("/servers/{id}"), "compute 2.56")
+        .await
+        .json();
+    let server = &body["server"];
+    assert_eq!(server["OS-EXT-SRV-ATTR:host"], "compute1");
+    assert_eq!(server["OS-EXT-SRV-ATTR:hypervisor_hostname"], "compute1");
+    assert_eq!(server["OS-EXT-STS:power_state"], 1);
+    assert_eq!(server["OS-EXT-STS:task_state"], serde_json::Value::Null);
+    assert_eq!(server["OS-EXT-STS:vm_state"], "active");
+    assert_eq!(server["status"], "ACTIVE");
+    assert_eq!(server["tenant_id"], "demo");
+    assert_eq!(server["user_id"], "admin");
+    assert!(server.get("fault").is_none());
+}
+
+#[tokio::test]
+async fn other_projects_servers_are_404_for_non_admins() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let path = format!("/v2.1/servers/{id}");
+    let stranger = send(&nova, "GET", &path, &[("x-auth-token", "alice:other")], "").await;
+    assert_eq!(stranger.status, 404);
+    let owner = send(&nova, "GET", &path, &[("x-auth-token", "demo:demo")], "").await;
+    assert_eq!(owner.status, 200);
+    assert!(owner.json()["server"].get("OS-EXT-SRV-ATTR:host").is_none());
+}
+
+#[tokio::test]
+async fn non_json_content_type_is_415() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let headers = [
+        ("x-auth-token", "admin:admin"),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let path = format!("/v2.1/servers/{id}/action");
+    let answer = send(&nova, "POST", &path, &headers, r#"{"migrate": null}"#).await;
+    assert_eq!(answer.status, 415);
+    assert_eq!(
+        answer.text,
+        r#"{"badMediaType": {"code": 415, "message": "Unsupported Content-Type"}}"#
+    );
+}
+
+#[tokio::test]
+async fn body_that_is_not_json_is_malformed() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let broken = action(
+        &nova,
+        &id,
+        "compute 2.56",
+        r#"{"migrate": {"host": "compute1""#,
+    )
+    .await;
+    assert_eq!(
+        (broken.status, broken.message()),
+        (400, "Malformed request body".into())
+    );
+    let empty = action(&nova, &id, "compute 2.56", "").await;
+    assert_eq!(
+        (empty.status, empty.message()),
+        (400, "Malformed request body".into())
+    );
+}
+
+#[tokio::test]
+async fn unknown_action_is_400() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let answer = action(&nova, &id, "compute 2.56", r#"{"frobnicate": null}"#).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.message(), "There is no such action: frobnicate");
+}

@@ -1,0 +1,9 @@
+//! Behaviour of the Nova double, checked against the recorded session with real Nova 34
+//! (`nova/compute-api-34.md`), one behaviour per test.
+
+mod admin;
+mod api;
+mod cold;
+mod common;
+mod faults;
+mod live;
