@@ -1,0 +1,193 @@
+//! `wasm-action demo`: a whole migration against a built-in Nova stand-in, with live progress,
+//! the resulting Nova migration record, and where the time went.
+
+use super::exit;
+use super::render::{Output, progress_printer, result_json, result_text};
+use super::stand_in::Speed;
+use clap::ValueEnum;
+use http_body_util::{BodyExt, Empty};
+use nova_double::{Config, NovaDouble, ServerSpec};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Instant;
+use wasm_action_host::{Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime};
+
+/// The stand-in's admin token (it accepts `USER:PROJECT[:ROLES]`, like the recording's shim).
+const ADMIN_TOKEN: &str = "admin:admin";
+
+/// Arguments of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// cold (Nova's migrate + confirmResize) or live (os-migrateLive).
+    #[arg(long, value_enum, default_value_t = Kind::Cold)]
+    pub migration_type: Kind,
+    /// How long the stand-in's steps take: realistic (as measured on Nova 34) or fast.
+    #[arg(long, value_enum, default_value_t = Speed::Realistic)]
+    pub timings: Speed,
+    /// A plugin component to use instead of the built-in migrate action.
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
+    /// How to print the result on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Migration type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// Cold migration.
+    Cold,
+    /// Live migration.
+    Live,
+}
+
+/// Runs the demo and returns the exit code.
+pub async fn demo(args: DemoArgs) -> u8 {
+    match run_demo(&args).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            exit::HOST_ERROR
+        }
+    }
+}
+
+async fn run_demo(args: &DemoArgs) -> Result<u8, String> {
+    let timings = args.timings.timings();
+    let nova = NovaDouble::start(Config {
+        timings,
+        ..Config::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the Nova stand-in: {e}"))?;
+    let server = nova.add_server(ServerSpec::active("compute1").named("demo-web-1"));
+    let text = args.output == Output::Text;
+    if text {
+        println!(
+            "Nova stand-in (answers like Nova 34) at {}",
+            nova.endpoint()
+        );
+        println!(
+            "  compute hosts compute1, compute2, compute3; server demo-web-1 {server} ACTIVE on compute1"
+        );
+    }
+    let (runtime, plugin) = load(args, text)?;
+    let kind = match args.migration_type {
+        Kind::Cold => "cold",
+        Kind::Live => "live",
+    };
+    let params =
+        json!({"resource_id": server, "resource_name": "demo-web-1", "migration_type": kind,
+                        "source_node": "compute1", "destination_node": "compute3"})
+        .to_string();
+    let start = Instant::now();
+    let mut call = Call::new(nova.endpoint(), Some(ADMIN_TOKEN.into()));
+    call.observer = progress_printer(start, text);
+    let mut results = Vec::new();
+    let mut execute_secs = 0.0;
+    for phase in [
+        Phase::Description,
+        Phase::PreCondition,
+        Phase::Execute,
+        Phase::PostCondition,
+    ] {
+        let phase_start = Instant::now();
+        let result = runtime
+            .call(&plugin, &call, phase, &params)
+            .await
+            .map_err(|e| e.to_string())?;
+        if phase == Phase::Execute {
+            execute_secs = phase_start.elapsed().as_secs_f64();
+        }
+        if text {
+            println!("{}", result_text(phase.as_str(), &result));
+        }
+        let stop = stops_here(&result);
+        results.push(result_json(phase.as_str(), &result));
+        if let Some(code) = stop {
+            return Ok(code);
+        }
+    }
+    let record = migration_record(&nova, &server).await?;
+    let own = match args.migration_type {
+        Kind::Cold => timings.migrate_to_verify() + timings.confirm,
+        Kind::Live => timings.live_prepare + timings.live_copy,
+    }
+    .as_secs_f64();
+    let calls = nova
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains(&server))
+        .count();
+    if text {
+        println!("\nNova's migration record (GET /os-migrations?instance_uuid={server}):");
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&record).unwrap_or_default()
+        );
+        println!(
+            "\nexecute took {execute_secs:.2} s; the stand-in's own configured time is {own:.2} s; \
+             overhead {:.2} s; {calls} requests about the server in all phases",
+            execute_secs - own
+        );
+    } else {
+        let summary = json!({"phases": results, "migrations": record, "execute_seconds": execute_secs,
+                             "stand_in_seconds": own, "server_requests": calls});
+        println!("{summary}");
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn load(args: &DemoArgs, text: bool) -> Result<(Runtime, Plugin), String> {
+    let wasm = match &args.plugin {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| format!("cannot read plugin {}: {e}", path.display()))?,
+        None => builtin_plugins::MIGRATE.to_vec(),
+    };
+    let runtime = Runtime::new().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let plugin = runtime.load("migrate", &wasm).map_err(|e| e.to_string())?;
+    if text {
+        println!(
+            "plugin migrate: {} bytes, compiled in {:.2} s\n",
+            plugin.size(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok((runtime, plugin))
+}
+
+fn stops_here(result: &PhaseResult) -> Option<u8> {
+    match result {
+        Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => Some(exit::SKIPPED),
+        Ok(_) => None,
+        Err(_) => Some(exit::ACTION_ERROR),
+    }
+}
+
+/// Asks the stand-in over HTTP, as an admin would, so what is printed is what Nova shows.
+async fn migration_record(nova: &NovaDouble, server: &str) -> Result<Value, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("reading the migration record: {e}");
+    let stream = tokio::net::TcpStream::connect(nova.addr())
+        .await
+        .map_err(|e| fail(&e))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| fail(&e))?;
+    tokio::spawn(connection);
+    let request = http::Request::get(format!("/v2.1/os-migrations?instance_uuid={server}"))
+        .header("host", nova.addr().to_string())
+        .header("x-auth-token", ADMIN_TOKEN)
+        .header("openstack-api-version", "compute 2.80")
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|e| fail(&e))?;
+    let response = sender.send_request(request).await.map_err(|e| fail(&e))?;
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| fail(&e))?
+        .to_bytes();
+    serde_json::from_slice(&body).map_err(|e| fail(&e))
+}

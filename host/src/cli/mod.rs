@@ -1,0 +1,69 @@
+//! Command-line surface: argument definitions and dispatch.
+
+pub mod demo;
+pub mod exit;
+pub mod logging;
+pub mod render;
+pub mod run;
+pub mod stand_in;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Run OpenStack Watcher actions as sandboxed WebAssembly components.
+///
+/// Each action is a WebAssembly component (the built-in one is `migrate`: cold migration through
+/// Nova's own `migrate` server action, live through `os-migrateLive`). It runs in a fresh
+/// sandbox per call: no files, no environment, outgoing HTTP only to the compute endpoint, with
+/// the token added by this host.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wasm-action",
+    version,
+    after_help = "Start with:  wasm-action demo"
+)]
+pub struct Args {
+    /// Log format: human text, or JSON lines for machines.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More log output (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written (to stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate a server end to end against a built-in Nova stand-in (no cloud needed).
+    #[command(
+        after_help = "Examples:\n  wasm-action demo\n  wasm-action demo --migration-type live\n  wasm-action demo --timings fast"
+    )]
+    Demo(demo::DemoArgs),
+    /// Run one phase of an action against a compute endpoint.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
+    /// Serve the Nova stand-in on 127.0.0.1 (for plugin authors and other test suites).
+    #[command(
+        after_help = "Prints one JSON line when ready: {\"endpoint\": ..., \"hosts\": [...], \"servers\": [...]}\n\nExample:\n  wasm-action nova-stand-in --servers 3 --timings fast"
+    )]
+    NovaStandIn(stand_in::StandInArgs),
+}
+
+/// Runs the command and returns the process exit code.
+pub async fn dispatch(args: Args) -> u8 {
+    match args.command {
+        Command::Demo(demo_args) => demo::demo(demo_args).await,
+        Command::Run(run_args) => run::run(run_args).await,
+        Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,
+    }
+}

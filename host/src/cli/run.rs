@@ -1,0 +1,120 @@
+//! `wasm-action run`: one phase of one action against a compute endpoint.
+
+use super::exit;
+use super::render::{Output, progress_printer, result_json, result_text};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime};
+
+/// Examples shown by `wasm-action run --help`.
+pub const EXAMPLES: &str = "Examples:
+  export OS_COMPUTE_ENDPOINT=https://nova.example:8774/v2.1 OS_AUTH_TOKEN=$(openstack token issue -f value -c id)
+  wasm-action run --phase pre-condition --params '{\"resource_id\": \"b9bab5bb-a8c3-4dd8-ae57-218338e27cd3\", \"migration_type\": \"cold\", \"source_node\": \"compute1\", \"destination_node\": \"compute3\"}'
+  wasm-action run --params-file action.json --output json
+
+Exit codes: 0 success, 2 usage error, 3 skipped by the pre-condition, 4 action error, 5 host error.";
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The phase to run: schema, description, validate, pre-condition, execute, revert, abort, post-condition.
+    #[arg(long, default_value = "execute")]
+    pub phase: Phase,
+    /// The action's input_parameters, as a JSON object.
+    #[arg(long, conflicts_with = "params_file")]
+    pub params: Option<String>,
+    /// A file holding the input_parameters JSON object.
+    #[arg(long)]
+    pub params_file: Option<PathBuf>,
+    /// The plugin component (.wasm); the built-in migrate action when absent.
+    #[arg(long)]
+    pub plugin: Option<PathBuf>,
+    /// The compute (Nova) endpoint, e.g. https://nova.example:8774/v2.1.
+    #[arg(long, env = "OS_COMPUTE_ENDPOINT")]
+    pub compute_endpoint: Option<String>,
+    /// A Keystone token; the host adds it to the plugin's requests (the plugin never sees it).
+    /// Prefer the environment variable: command lines are visible to other users.
+    #[arg(long, env = "OS_AUTH_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Give up after this many seconds (default: the action's own, 900 for migrate).
+    #[arg(long)]
+    pub deadline: Option<u64>,
+    /// How to print the result on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Runs the phase and returns the exit code.
+pub async fn run(args: RunArgs) -> u8 {
+    match run_checked(args).await {
+        Ok(code) => code,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+async fn run_checked(args: RunArgs) -> Result<u8, (u8, String)> {
+    let params = read_params(&args)?;
+    let wasm = match &args.plugin {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            (
+                exit::USAGE,
+                format!("cannot read plugin {}: {e}", path.display()),
+            )
+        })?,
+        None => builtin_plugins::MIGRATE.to_vec(),
+    };
+    let needs_nova = !matches!(
+        args.phase,
+        Phase::Schema | Phase::Description | Phase::Validate
+    );
+    let endpoint = match (&args.compute_endpoint, needs_nova) {
+        (Some(endpoint), _) => endpoint.clone(),
+        (None, false) => "http://127.0.0.1:9".into(),
+        (None, true) => {
+            return Err((
+                exit::USAGE,
+                "--compute-endpoint (or OS_COMPUTE_ENDPOINT) is required for this phase".into(),
+            ));
+        }
+    };
+    let host_error = |e: wasm_action_host::HostError| (exit::HOST_ERROR, e.to_string());
+    let runtime = Runtime::new().map_err(host_error)?;
+    let name = args
+        .plugin
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map_or("migrate".into(), |s| s.to_string_lossy().into_owned());
+    let plugin = runtime.load(&name, &wasm).map_err(host_error)?;
+    let mut call = Call::new(endpoint, args.token.clone());
+    call.deadline = args.deadline.map(Duration::from_secs);
+    call.observer = progress_printer(Instant::now(), false);
+    let result = runtime
+        .call(&plugin, &call, args.phase, &params)
+        .await
+        .map_err(host_error)?;
+    match args.output {
+        Output::Text => println!("{}", result_text(args.phase.as_str(), &result)),
+        Output::Json => println!("{}", result_json(args.phase.as_str(), &result)),
+    }
+    Ok(match result {
+        Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => exit::SKIPPED,
+        Ok(_) => exit::SUCCESS,
+        Err(_) => exit::ACTION_ERROR,
+    })
+}
+
+fn read_params(args: &RunArgs) -> Result<String, (u8, String)> {
+    match (&args.params, &args.params_file) {
+        (Some(text), _) => Ok(text.clone()),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| (exit::USAGE, format!("cannot read {}: {e}", path.display()))),
+        (None, None) if matches!(args.phase, Phase::Schema) => Ok("{}".into()),
+        (None, None) => Err((
+            exit::USAGE,
+            "give the action's parameters with --params '{...}' or --params-file FILE".into(),
+        )),
+    }
+}

@@ -1,0 +1,87 @@
+//! `wasm-action nova-stand-in`: serves the Nova test double until Ctrl-C or SIGTERM, for plugin
+//! authors and for test suites in other languages.
+
+use super::exit;
+use clap::ValueEnum;
+use nova_double::{Config, NovaDouble, ServerSpec, Timings};
+use std::net::{Ipv4Addr, SocketAddr};
+
+/// Arguments of `nova-stand-in`.
+#[derive(Debug, clap::Args)]
+pub struct StandInArgs {
+    /// How long Nova's steps take: realistic (as measured on Nova 34) or fast.
+    #[arg(long, value_enum, default_value_t = Speed::Realistic)]
+    pub timings: Speed,
+    /// How many ACTIVE servers to boot, spread over compute1..3.
+    #[arg(long, default_value_t = 0)]
+    pub servers: usize,
+    /// Port on 127.0.0.1 (0: any free port; the ready line tells which).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// Step durations of the stand-in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Speed {
+    /// migrate → VERIFY_RESIZE ≈ 1.2 s, confirm ≈ 0.4 s, as on a small real cloud.
+    Realistic,
+    /// Every step a few tens of milliseconds.
+    Fast,
+}
+
+impl Speed {
+    /// The stand-in's timings for this speed.
+    pub fn timings(self) -> Timings {
+        match self {
+            Speed::Realistic => Timings::realistic(),
+            Speed::Fast => Timings::fast(),
+        }
+    }
+}
+
+/// Serves until stopped; prints one JSON line `{"endpoint", "hosts", "servers"}` when ready.
+pub async fn stand_in(args: StandInArgs) -> u8 {
+    let config = Config {
+        timings: args.timings.timings(),
+        ..Config::default()
+    };
+    let hosts = config.hosts.clone();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let nova = match NovaDouble::start_on(config, addr).await {
+        Ok(nova) => nova,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return exit::HOST_ERROR;
+        }
+    };
+    let servers: Vec<String> = (0..args.servers)
+        .map(|i| {
+            nova.add_server(
+                ServerSpec::active(&hosts[i % hosts.len()]).named(&format!("server-{}", i + 1)),
+            )
+        })
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({"endpoint": nova.endpoint(), "hosts": hosts, "servers": servers})
+    );
+    wait_for_stop().await;
+    nova.shutdown();
+    exit::SUCCESS
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_stop() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Runs OpenStack Watcher actions as sandboxed WebAssembly components.
+//!
+//! An applier engine embeds a [`Runtime`], loads a plugin once and runs its phases:
+//!
+//! ```no_run
+//! # async fn demo(wasm: &[u8]) -> Result<(), wasm_action_host::HostError> {
+//! use wasm_action_host::{Call, Phase, PhaseOutput, Runtime};
+//! let runtime = Runtime::new()?;
+//! let plugin = runtime.load("migrate", wasm)?;
+//! let call = Call::new("https://nova.example:8774/v2.1", Some("gAAAA...".into()));
+//! let params = r#"{"resource_id": "b9bab5bb-a8c3-4dd8-ae57-218338e27cd3",
+//!                  "migration_type": "cold", "source_node": "compute1", "destination_node": "compute3"}"#;
+//! match runtime.call(&plugin, &call, Phase::Execute, params).await? {
+//!     Ok(PhaseOutput::Outcome(outcome)) => println!("{}", outcome.summary),
+//!     Ok(other) => println!("{other:?}"),
+//!     Err(error) => eprintln!("{}", wasm_action_host::Explain(&error)),
+//! }
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod bindings;
+mod error;
+mod events;
+mod outbound;
+mod phase;
+pub mod policy;
+mod runtime;
+mod state;
+
+pub use bindings::{ActionError, Outcome, Readiness};
+pub use error::{Explain, HostError, kind};
+pub use events::{Observer, PluginEvent, ignore};
+pub use phase::{Phase, PhaseOutput, PhaseResult};
+pub use runtime::{Call, Plugin, Runtime};

@@ -1,0 +1,117 @@
+//! The state of one plugin call: a fresh one per call, dropped with its `Store`.
+
+use crate::bindings::{Level, openstack};
+use crate::events::{Observer, PluginEvent};
+use crate::outbound::OutboundHooks;
+use std::sync::Arc;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// Everything a call's `Store` holds.
+pub struct CallState {
+    plugin: Arc<str>,
+    request_id: String,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: OutboundHooks,
+    table: ResourceTable,
+    observer: Observer,
+}
+
+impl std::fmt::Debug for CallState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallState")
+            .field("plugin", &self.plugin)
+            .field("request_id", &self.request_id)
+            .field("hooks", &self.hooks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallState {
+    /// State for one call of `plugin`: no files, no environment, no arguments, no sockets;
+    /// outgoing HTTP only, through `hooks`.
+    pub fn new(
+        plugin: Arc<str>,
+        request_id: String,
+        hooks: OutboundHooks,
+        observer: Observer,
+    ) -> Self {
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        CallState {
+            plugin,
+            request_id,
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks,
+            table: ResourceTable::new(),
+            observer,
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl openstack::actions::types::Host for CallState {}
+
+impl openstack::actions::host::Host for CallState {
+    fn log(&mut self, level: Level, message: String) {
+        let (plugin, request_id) = (&*self.plugin, self.request_id.as_str());
+        let name = match level {
+            Level::Debug => {
+                tracing::debug!(plugin, request_id, "{message}");
+                "debug"
+            }
+            Level::Info => {
+                tracing::info!(plugin, request_id, "{message}");
+                "info"
+            }
+            Level::Warn => {
+                tracing::warn!(plugin, request_id, "{message}");
+                "warn"
+            }
+            Level::Error => {
+                tracing::error!(plugin, request_id, "{message}");
+                "error"
+            }
+        };
+        (self.observer)(&PluginEvent::Log {
+            plugin: plugin.into(),
+            level: name,
+            message,
+        });
+    }
+
+    fn progress(&mut self, phase: String, percent: Option<u8>, message: String) {
+        let (plugin, request_id) = (&*self.plugin, self.request_id.as_str());
+        tracing::info!(plugin, request_id, phase, percent, "{message}");
+        (self.observer)(&PluginEvent::Progress {
+            plugin: plugin.into(),
+            phase,
+            percent,
+            message,
+        });
+    }
+}
