@@ -1,0 +1,34 @@
+//! A normal plugin: `execute` GETs `<compute-endpoint>/servers/<resource_id>` once and returns
+//! `status <n>` (details `{"url", "status"}`).
+//!
+//! It is the twin of the hostile plugins: the call that must still succeed right after one of
+//! them was stopped, and the request that a denial test refuses by policy instead.
+// The exports that `export!` generates are unsafe by nature; our own code has none.
+#![allow(unsafe_code)]
+
+use hostile_common::errors::transport;
+use hostile_common::http::{self, Target};
+use hostile_common::params::required_string;
+use hostile_common::{ActionError, Context, Hostile, Outcome, compute_url, outcome};
+
+struct WellBehaved;
+
+impl Hostile for WellBehaved {
+    const BEHAVIOUR: &'static str = "none: GETs one server and reports the status";
+
+    fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
+        let id = required_string(&params, "resource_id")?;
+        let url = compute_url(&ctx, &format!("/servers/{id}"));
+        let target =
+            Target::parse(&url).map_err(|why| transport(format!("compute endpoint: {why}")))?;
+        let response = http::get(&target, &[])?;
+        let status = response.status();
+        // Read the answer to the end, as a real plugin would.
+        http::count_body(response)
+            .map_err(|(_, why)| transport(format!("reading {url}: {why}")))?;
+        let details = serde_json::json!({ "url": url, "status": status });
+        Ok(outcome(format!("status {status}"), details.to_string()))
+    }
+}
+
+hostile_common::export!(WellBehaved);
