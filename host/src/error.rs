@@ -1,8 +1,8 @@
 //! Host errors (the plugin could not run to an answer) and readable action errors.
 
 use crate::bindings::{ActionError, ApiFault, FieldError, MigrationFailure, Problem};
+use crate::limits::Limit;
 use std::fmt;
-use std::time::Duration;
 
 /// Why the host could not get an answer from a plugin. An action's own failure is not one of
 /// these: it comes back as an [`ActionError`] inside a successful call.
@@ -32,16 +32,27 @@ pub enum HostError {
         /// The trap, with its WebAssembly backtrace when there is one.
         reason: String,
     },
-    /// The call ran past its wall-clock limit and was stopped.
-    #[error("plugin '{plugin}' did not finish {phase} within {limit:?} (wall-clock limit)")]
-    WallClock {
+    /// The call ran into one of the host's limits and was stopped; the host keeps serving.
+    #[error("plugin '{plugin}' was stopped during {phase}: it exceeded the {limit}")]
+    LimitExceeded {
         /// The plugin's name.
         plugin: String,
         /// The phase that was running.
         phase: String,
         /// The limit.
-        limit: Duration,
+        limit: Limit,
     },
+    /// Every instance slot is taken: too many calls at once.
+    #[error("cannot start plugin '{plugin}': {reason}")]
+    Busy {
+        /// The plugin's name.
+        plugin: String,
+        /// What ran out.
+        reason: String,
+    },
+    /// No plugin of that name is installed.
+    #[error("no plugin named '{0}' is installed")]
+    UnknownPlugin(String),
 }
 
 /// A readable rendering of an [`ActionError`].

@@ -21,16 +21,26 @@
 #![deny(missing_docs)]
 
 pub mod bindings;
+mod cache;
+mod credentials;
 mod error;
 mod events;
+mod limits;
 mod outbound;
 mod phase;
 pub mod policy;
+mod registry;
 mod runtime;
 mod state;
+mod watch;
 
 pub use bindings::{ActionError, Outcome, Readiness};
+pub use cache::{ArtifactCache, Source, digest};
+pub use credentials::{BoxFuture, Credentials, StaticToken};
 pub use error::{Explain, HostError, kind};
 pub use events::{Observer, PluginEvent, ignore};
+pub use limits::{Limit, Limits};
 pub use phase::{Phase, PhaseOutput, PhaseResult};
-pub use runtime::{Call, Plugin, Runtime};
+pub use registry::{Answer, Lease, PluginReport, Registry, VersionInfo};
+pub use runtime::{Call, Plugin, Runtime, Settings};
+pub use watch::{DirectoryWatch, plugin_name};

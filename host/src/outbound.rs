@@ -1,14 +1,21 @@
-//! The host side of a plugin's outgoing HTTP: the allowlist check and the credentials.
+//! The host side of a plugin's outgoing HTTP: the allowlist, the credentials, the response limit.
 //!
 //! Every request a plugin makes passes through [`OutboundHooks::send_request`]. A request to an
-//! origin outside the allowlist, or one that carries its own credentials, is refused with
-//! `HttpRequestDenied` and logged; an allowed one gets the token the host holds.
+//! origin outside the allowlist, or one that carries credentials of its own, is refused with
+//! `HttpRequestDenied` and logged with the plugin's name and the target; an allowed one gets the
+//! host's token, and is sent again with a renewed token if the service answers 401.
 
+use crate::credentials::Credentials;
 use crate::events::{Observer, PluginEvent};
+use crate::limits::{Limit, Tripwire};
 use crate::policy::AllowList;
-use http::HeaderValue;
-use http_body_util::BodyExt;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Headers that carry credentials: only the host may set them.
@@ -19,44 +26,56 @@ const CREDENTIAL_HEADERS: [&str; 5] = [
     "authorization",
     "proxy-authorization",
 ];
+/// Request bodies are buffered (to send them again after a 401); the migrate action's are tiny.
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
+type Sent = Result<(Response<WasiBody>, IoFuture), HttpError>;
 
 /// Outgoing-request policy of one call.
 pub struct OutboundHooks {
     plugin: Arc<str>,
     allowed: AllowList,
-    token: Option<HeaderValue>,
+    credentials: Option<Arc<dyn Credentials>>,
     observer: Observer,
+    tripwire: Tripwire,
+    body_limit: u64,
 }
 
 impl std::fmt::Debug for OutboundHooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the token.
         f.debug_struct("OutboundHooks")
             .field("plugin", &self.plugin)
             .field("allowed", &self.allowed)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
+            .field("credentials", &self.credentials)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
     }
 }
 
 impl OutboundHooks {
-    /// Hooks for one call of `plugin`: requests may go to `allowed`, and get `token`.
+    /// Hooks for one call of `plugin`: requests may go to `allowed` and get `credentials`'
+    /// token; response bodies over `body_limit` bytes trip `tripwire`.
     pub fn new(
         plugin: Arc<str>,
         allowed: AllowList,
-        token: Option<HeaderValue>,
+        credentials: Option<Arc<dyn Credentials>>,
         observer: Observer,
+        tripwire: Tripwire,
+        body_limit: u64,
     ) -> Self {
         OutboundHooks {
             plugin,
             allowed,
-            token,
+            credentials,
             observer,
+            tripwire,
+            body_limit,
         }
     }
 
     /// Why this request may not go out, if it may not.
-    fn refusal(&self, request: &http::Request<WasiBody>) -> Option<String> {
+    fn refusal(&self, request: &Request<WasiBody>) -> Option<String> {
         let uri = request.uri();
         let scheme = uri.scheme_str().unwrap_or("https");
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
@@ -75,20 +94,10 @@ impl OutboundHooks {
 impl WasiHttpHooks for OutboundHooks {
     fn send_request(
         &mut self,
-        mut request: http::Request<WasiBody>,
+        request: Request<WasiBody>,
         options: Option<RequestOptions>,
-        _io: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<WasiBody>,
-                        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-                    ),
-                    HttpError,
-                >,
-            > + Send,
-    > {
+        _io: IoFuture,
+    ) -> Box<dyn Future<Output = Sent> + Send> {
         let target = format!("{} {}", request.method(), request.uri());
         if let Some(reason) = self.refusal(&request) {
             tracing::warn!(plugin = %self.plugin, %target, %reason, "outgoing request denied");
@@ -99,14 +108,120 @@ impl WasiHttpHooks for OutboundHooks {
             });
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        if let Some(token) = &self.token {
-            request.headers_mut().insert("x-auth-token", token.clone());
-        }
         tracing::debug!(plugin = %self.plugin, %target, "outgoing request");
+        let credentials = self.credentials.clone();
+        let (tripwire, limit, plugin) =
+            (self.tripwire.clone(), self.body_limit, self.plugin.clone());
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            let io: Box<dyn Future<Output = Result<(), HttpError>> + Send> = Box::new(io);
-            Ok((response.map(BodyExt::boxed_unsync), io))
+            let (parts, body) = request.into_parts();
+            let body = body.collect().await?.to_bytes();
+            if body.len() > MAX_REQUEST_BODY {
+                return Err(HttpError::HttpRequestBodySize(Some(body.len() as u64)));
+            }
+            let token = match &credentials {
+                Some(c) => Some(c.token().await.map_err(credential_error)?),
+                None => None,
+            };
+            let mut sent = send_once(&parts, &body, token.as_deref(), options).await?;
+            if sent.0.status() == StatusCode::UNAUTHORIZED
+                && let (Some(c), Some(stale)) = (&credentials, &token)
+                && let Some(fresh) = c.renew(stale).await.map_err(credential_error)?
+            {
+                tracing::info!(plugin = %plugin, %target, "401 from the service: sending again with a renewed token");
+                sent = send_once(&parts, &body, Some(&fresh), options).await?;
+            }
+            limit_body(sent, limit, tripwire)
         })
+    }
+}
+
+async fn send_once(
+    parts: &http::request::Parts,
+    body: &Bytes,
+    token: Option<&str>,
+    options: Option<RequestOptions>,
+) -> Sent {
+    let mut request = Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .version(parts.version);
+    if let Some(headers) = request.headers_mut() {
+        headers.extend(parts.headers.clone());
+        if let Some(token) = token {
+            let value = HeaderValue::from_str(token)
+                .map_err(|_| credential_error("the token is not a valid header value".into()))?;
+            headers.insert("x-auth-token", value);
+        }
+    }
+    let body = Full::new(body.clone())
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let request = request
+        .body(body)
+        .map_err(|e| HttpError::InternalError(Some(e.to_string())))?;
+    let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+    Ok((response.map(BodyExt::boxed_unsync), Box::new(io)))
+}
+
+fn credential_error(message: String) -> HttpError {
+    tracing::error!(%message, "cannot get a token for a plugin request");
+    HttpError::InternalError(Some(format!("credentials: {message}")))
+}
+
+/// Refuses a body announced too large, and cuts one that turns out too large.
+fn limit_body(sent: (Response<WasiBody>, IoFuture), limit: u64, tripwire: Tripwire) -> Sent {
+    let (response, io) = sent;
+    let announced = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        tripwire.trip(Limit::ResponseBody(limit));
+        return Err(HttpError::HttpResponseBodySize(announced));
+    }
+    let response = response.map(|inner| {
+        LimitedBody {
+            inner,
+            seen: 0,
+            limit,
+            tripwire,
+        }
+        .boxed_unsync()
+    });
+    Ok((response, io))
+}
+
+/// A response body that errors (and trips the limit) once more than `limit` bytes went through.
+struct LimitedBody {
+    inner: WasiBody,
+    seen: u64,
+    limit: u64,
+    tripwire: Tripwire,
+}
+
+impl Body for LimitedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            this.seen += data.len() as u64;
+            if this.seen > this.limit {
+                this.tripwire.trip(Limit::ResponseBody(this.limit));
+                return Poll::Ready(Some(Err(HttpError::HttpResponseBodySize(Some(this.seen)))));
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
     }
 }

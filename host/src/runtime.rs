@@ -1,39 +1,69 @@
-//! The runtime: one wasmtime engine per process, plugins compiled once, and a fresh sandboxed
-//! instance for every call.
+//! The runtime: one wasmtime engine per process, plugins compiled once (and cached on disk),
+//! and a fresh sandboxed instance, with its own limits, for every call.
 
 use crate::bindings::{
     ActionError, ActionPlugin, ActionPluginPre, Context, Outcome, Readiness, openstack,
 };
+use crate::cache::{self, ArtifactCache, Source};
+use crate::credentials::{Credentials, StaticToken};
 use crate::error::HostError;
 use crate::events::Observer;
+use crate::limits::{Limit, Limits, MemoryLimiter, Tripwire};
 use crate::outbound::OutboundHooks;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
 use crate::policy::AllowList;
 use crate::state::CallState;
-use http::HeaderValue;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline,
+};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-/// How often the engine's epoch advances; guests yield to the executor at each tick.
+/// How much of a plugin's stderr is kept for the error of a crashed call.
+const STDERR_CAPACITY: usize = 16 * 1024;
+/// How often the engine's epoch advances; a running guest yields to the executor at each tick.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// The wall-clock limit of a call whose context gives no deadline.
-const DEFAULT_WALL_CLOCK: Duration = Duration::from_secs(930);
-/// Time a call may run beyond the deadline it gave the plugin, to report the timeout itself.
-const DEADLINE_GRACE: Duration = Duration::from_secs(30);
 
-/// Loads plugins and runs their phases. One per process; cheap to share behind an `Arc`.
+/// How the runtime is set up. `Settings::default()` suits an applier process.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Limits of every call.
+    pub limits: Limits,
+    /// Where compiled plugins are kept between runs (`None`: compile at every start).
+    pub cache_dir: Option<PathBuf>,
+    /// How many calls may run at once (instance slots of the pooling allocator; default 1000).
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            limits: Limits::default(),
+            cache_dir: None,
+            max_concurrent_calls: 1000,
+        }
+    }
+}
+
+/// Loads plugins and runs their phases. One per process; share it behind an `Arc`.
 pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
+    settings: Settings,
+    cache: Option<ArtifactCache>,
     ticker: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -43,19 +73,23 @@ impl Drop for Runtime {
     }
 }
 
-/// A compiled plugin, ready to be instantiated for each call.
+/// A compiled plugin, ready to be instantiated for each call. Cheap to clone.
 #[derive(Clone)]
 pub struct Plugin {
     name: Arc<str>,
+    digest: Arc<str>,
     pre: ActionPluginPre<CallState>,
     size: usize,
+    source: Source,
 }
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Plugin")
             .field("name", &self.name)
+            .field("digest", &self.digest)
             .field("size", &self.size)
+            .field("source", &self.source)
             .finish()
     }
 }
@@ -66,9 +100,19 @@ impl Plugin {
         &self.name
     }
 
+    /// The hex SHA-256 of the component.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
     /// The size of the component, in bytes.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// Whether it was compiled now or loaded from the cache.
+    pub fn source(&self) -> Source {
+        self.source
     }
 }
 
@@ -77,8 +121,8 @@ impl Plugin {
 pub struct Call {
     /// The compute endpoint; also the only origin the plugin may reach.
     pub compute_endpoint: String,
-    /// The token the host adds to the plugin's requests (the plugin never sees it).
-    pub token: Option<String>,
+    /// Where the token for the plugin's requests comes from (the plugin never sees it).
+    pub credentials: Option<Arc<dyn Credentials>>,
     /// A request id for logs.
     pub request_id: String,
     /// How long the action may take (the plugin's own default when `None`).
@@ -91,7 +135,7 @@ impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
             .field("compute_endpoint", &self.compute_endpoint)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("credentials", &self.credentials)
             .field("request_id", &self.request_id)
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
@@ -99,11 +143,11 @@ impl std::fmt::Debug for Call {
 }
 
 impl Call {
-    /// A call against `compute_endpoint` with `token`, a fresh request id and no observer.
+    /// A call against `compute_endpoint` with a fixed `token`, a fresh request id, no observer.
     pub fn new(compute_endpoint: impl Into<String>, token: Option<String>) -> Call {
         Call {
             compute_endpoint: compute_endpoint.into(),
-            token,
+            credentials: token.map(|t| Arc::new(StaticToken::new(t)) as Arc<dyn Credentials>),
             request_id: format!("req-{}", uuid::Uuid::new_v4()),
             deadline: None,
             observer: crate::events::ignore(),
@@ -112,12 +156,15 @@ impl Call {
 }
 
 impl Runtime {
-    /// Sets up the engine, the linker with the sandbox's imports, and the epoch ticker.
+    /// A runtime with default settings and no compilation cache.
     pub fn new() -> Result<Runtime, HostError> {
+        Runtime::with_settings(Settings::default())
+    }
+
+    /// Sets up the engine, the linker with the sandbox's imports, the cache and the epoch ticker.
+    pub fn with_settings(settings: Settings) -> Result<Runtime, HostError> {
         let engine_error = |e: wasmtime::Error| HostError::Engine(format!("{e:#}"));
-        let mut config = Config::new();
-        config.epoch_interruption(true).concurrency_support(false);
-        let engine = Engine::new(&config).map_err(engine_error)?;
+        let engine = Engine::new(&engine_config(&settings)).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;
@@ -125,31 +172,69 @@ impl Runtime {
             .map_err(engine_error)?;
         openstack::actions::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(engine_error)?;
+        let cache = match &settings.cache_dir {
+            Some(dir) => Some(ArtifactCache::new(dir).map_err(|e| {
+                HostError::Engine(format!("cache directory {}: {e}", dir.display()))
+            })?),
+            None => None,
+        };
         let ticker = start_epoch_ticker(&engine);
         Ok(Runtime {
             engine,
             linker,
+            settings,
+            cache,
             ticker,
         })
     }
 
-    /// Compiles a plugin and checks that it implements the contract.
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Compiles a plugin (or loads it from the cache) and checks that it implements the contract.
+    /// Compilation is CPU-bound: call it off the request path (e.g. in `spawn_blocking`).
     pub fn load(&self, name: &str, wasm: &[u8]) -> Result<Plugin, HostError> {
-        let load_error = |e: wasmtime::Error| HostError::Load {
+        let load_error = |reason: String| HostError::Load {
             plugin: name.into(),
-            reason: format!("{e:#}"),
+            reason,
         };
-        let component = Component::new(&self.engine, wasm).map_err(load_error)?;
+        let started = Instant::now();
+        let digest = cache::digest(wasm);
+        let (component, source) = match &self.cache {
+            Some(cache) => cache.component(&self.engine, &digest, wasm),
+            None => Component::new(&self.engine, wasm).map(|c| (c, Source::Compiled)),
+        }
+        .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(load_error)?;
-        let pre = ActionPluginPre::new(pre).map_err(load_error)?;
-        tracing::info!(plugin = name, bytes = wasm.len(), "plugin loaded");
+            .map_err(|e| load_error(format!("{e:#}")))?;
+        let pre = ActionPluginPre::new(pre).map_err(|e| {
+            load_error(format!(
+                "it does not implement the openstack:actions@0.1.0 contract this host runs \
+                 (built against another version?): {e:#}"
+            ))
+        })?;
+        let how = match source {
+            Source::Compiled => "compiled",
+            Source::Cache => "loaded from cache",
+        };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(
+            plugin = name,
+            digest = &digest[..12],
+            bytes = wasm.len(),
+            ms,
+            "plugin {how}"
+        );
         Ok(Plugin {
             name: name.into(),
+            digest: digest.into(),
             pre,
             size: wasm.len(),
+            source,
         })
     }
 
@@ -162,52 +247,126 @@ impl Runtime {
         phase: Phase,
         params: &str,
     ) -> Result<PhaseResult, HostError> {
+        let limits = self.settings.limits;
         let allowed = AllowList::for_endpoint(&call.compute_endpoint)
             .map_err(|e| HostError::Context(format!("compute endpoint: {e}")))?;
-        let token =
-            match &call.token {
-                Some(t) => Some(HeaderValue::from_str(t).map_err(|_| {
-                    HostError::Context("the token is not a valid header value".into())
-                })?),
-                None => None,
-            };
-        let hooks = OutboundHooks::new(plugin.name.clone(), allowed, token, call.observer.clone());
+        let tripwire = Tripwire::default();
+        let hooks = OutboundHooks::new(
+            plugin.name.clone(),
+            allowed,
+            call.credentials.clone(),
+            call.observer.clone(),
+            tripwire.clone(),
+            limits.response_body_bytes,
+        );
+        let limiter = MemoryLimiter::new(limits.memory_bytes, tripwire.clone());
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         let state = CallState::new(
             plugin.name.clone(),
             call.request_id.clone(),
             hooks,
             call.observer.clone(),
+            limiter,
+            stderr.clone(),
         );
         let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state.limiter());
+        store
+            .set_fuel(limits.cpu_fuel)
+            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
         // Yield to the executor at every tick so one busy plugin cannot starve the others.
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
         store.set_epoch_deadline(1);
-        let limit = call
-            .deadline
-            .map_or(DEFAULT_WALL_CLOCK, |d| d + DEADLINE_GRACE);
-        let trap = |e: wasmtime::Error| HostError::Trap {
+        let wall_clock = limits.wall_clock_for(call.deadline);
+        let stopped = |limit: Limit| HostError::LimitExceeded {
             plugin: plugin.name.to_string(),
             phase: phase.to_string(),
-            reason: format!("{e:?}"),
+            limit,
         };
         let run = async {
             let instance = plugin
                 .pre
                 .instantiate_async(&mut store)
                 .await
-                .map_err(trap)?;
+                .map_err(|e| instantiate_error(plugin, e))?;
             invoke(&instance, &mut store, call, phase, params)
                 .await
-                .map_err(trap)
+                .map_err(|e| trap_error(plugin, phase, limits, e, &stderr.contents()))
         };
-        match tokio::time::timeout(limit, run).await {
-            Ok(result) => result,
-            Err(_) => Err(HostError::WallClock {
-                plugin: plugin.name.to_string(),
-                phase: phase.to_string(),
-                limit,
-            }),
+        let answer = match tokio::time::timeout(wall_clock, run).await {
+            Ok(answer) => answer,
+            Err(_) => return Err(stopped(Limit::WallClock(wall_clock))),
+        };
+        // A tripped limit overrides whatever the plugin made of the refusal it saw.
+        match tripwire.tripped() {
+            Some(limit) => Err(stopped(limit)),
+            None => answer,
         }
+    }
+}
+
+fn engine_config(settings: &Settings) -> Config {
+    let slots = settings.max_concurrent_calls.max(1);
+    let memory = settings.limits.memory_bytes;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(8))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(4))
+        .total_stacks(slots)
+        .max_memory_size(memory);
+    let mut config = Config::new();
+    config
+        .epoch_interruption(true)
+        .consume_fuel(true)
+        .concurrency_support(false)
+        // Reserve only what the memory limit allows, so a thousand slots stay affordable.
+        .memory_reservation(memory as u64)
+        .memory_guard_size(2 << 20)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
+
+fn instantiate_error(plugin: &Plugin, error: wasmtime::Error) -> HostError {
+    let reason = format!("{error:#}");
+    if reason.contains("maximum concurrent") || reason.contains("pooling") {
+        return HostError::Busy {
+            plugin: plugin.name.to_string(),
+            reason,
+        };
+    }
+    HostError::Trap {
+        plugin: plugin.name.to_string(),
+        phase: "instantiation".into(),
+        reason,
+    }
+}
+
+fn trap_error(
+    plugin: &Plugin,
+    phase: Phase,
+    limits: Limits,
+    error: wasmtime::Error,
+    stderr: &[u8],
+) -> HostError {
+    if error.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
+        let limit = Limit::Cpu(limits.cpu_fuel);
+        return HostError::LimitExceeded {
+            plugin: plugin.name.to_string(),
+            phase: phase.to_string(),
+            limit,
+        };
+    }
+    // The guest's last words (a Rust panic message) say more than the trap itself.
+    let said = String::from_utf8_lossy(stderr);
+    let reason = match said.trim() {
+        "" => format!("{error:?}"),
+        said => format!("{said}\n{error:?}"),
+    };
+    HostError::Trap {
+        plugin: plugin.name.to_string(),
+        phase: phase.to_string(),
+        reason,
     }
 }
 

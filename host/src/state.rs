@@ -2,9 +2,11 @@
 
 use crate::bindings::{Level, openstack};
 use crate::events::{Observer, PluginEvent};
+use crate::limits::MemoryLimiter;
 use crate::outbound::OutboundHooks;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -17,6 +19,7 @@ pub struct CallState {
     hooks: OutboundHooks,
     table: ResourceTable,
     observer: Observer,
+    limiter: MemoryLimiter,
 }
 
 impl std::fmt::Debug for CallState {
@@ -31,14 +34,18 @@ impl std::fmt::Debug for CallState {
 
 impl CallState {
     /// State for one call of `plugin`: no files, no environment, no arguments, no sockets;
-    /// outgoing HTTP only, through `hooks`.
+    /// outgoing HTTP only, through `hooks`; what it writes to stderr (a panic message) is kept
+    /// in `stderr` for the host's error.
     pub fn new(
         plugin: Arc<str>,
         request_id: String,
         hooks: OutboundHooks,
         observer: Observer,
+        limiter: MemoryLimiter,
+        stderr: MemoryOutputPipe,
     ) -> Self {
         let wasi = WasiCtx::builder()
+            .stderr(stderr)
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -51,7 +58,13 @@ impl CallState {
             hooks,
             table: ResourceTable::new(),
             observer,
+            limiter,
         }
+    }
+
+    /// The memory limiter of this call's store.
+    pub fn limiter(&mut self) -> &mut MemoryLimiter {
+        &mut self.limiter
     }
 }
 

@@ -1,0 +1,249 @@
+//! Plugins by name and version, swapped atomically while calls run.
+//!
+//! Installing a plugin compiles it off the request path, then replaces the current version in
+//! one step. A call leases the version that is current when it starts and finishes on it, however
+//! many swaps happen meanwhile; a version that fails to load is rejected and the old one keeps
+//! serving. [`Registry::report`] shows every version that still runs calls.
+
+use crate::cache::Source;
+use crate::error::HostError;
+use crate::phase::{Phase, PhaseResult};
+use crate::runtime::{Call, Plugin, Runtime};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::SystemTime;
+
+/// One installed version of a plugin.
+#[derive(Debug)]
+struct Version {
+    number: u64,
+    label: String,
+    plugin: Plugin,
+    in_flight: AtomicUsize,
+    installed_at: SystemTime,
+}
+
+/// What the registry tells about one version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionInfo {
+    /// The plugin's name.
+    pub name: String,
+    /// The version's label: the one it was installed with (e.g. `1.2.0`), or `r<number>`.
+    pub label: String,
+    /// Install sequence number, unique per registry.
+    pub number: u64,
+    /// The component's hex SHA-256.
+    pub digest: String,
+    /// Calls running on this version now.
+    pub in_flight: usize,
+    /// Compiled at install, or loaded from the cache.
+    pub source: Source,
+    /// When it was installed.
+    pub installed_at: SystemTime,
+}
+
+impl Version {
+    fn info(&self) -> VersionInfo {
+        VersionInfo {
+            name: self.plugin.name().to_string(),
+            label: self.label.clone(),
+            number: self.number,
+            digest: self.plugin.digest().to_string(),
+            in_flight: self.in_flight.load(Ordering::Acquire),
+            source: self.plugin.source(),
+            installed_at: self.installed_at,
+        }
+    }
+}
+
+/// One plugin name: its current version and the replaced ones that may still run calls.
+#[derive(Debug)]
+struct Slot {
+    current: Arc<Version>,
+    replaced: Vec<Weak<Version>>,
+}
+
+/// A plugin and its versions, as [`Registry::report`] shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginReport {
+    /// The version new calls get.
+    pub current: VersionInfo,
+    /// Replaced versions that still finish calls.
+    pub draining: Vec<VersionInfo>,
+}
+
+/// A call's hold on the version it started on; the version lives at least as long.
+#[derive(Debug)]
+pub struct Lease {
+    version: Arc<Version>,
+}
+
+impl Lease {
+    /// The compiled plugin of the leased version.
+    pub fn plugin(&self) -> &Plugin {
+        &self.version.plugin
+    }
+
+    /// The leased version.
+    pub fn version(&self) -> VersionInfo {
+        self.version.info()
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.version.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A call's answer, with the version that gave it.
+#[derive(Debug)]
+pub struct Answer {
+    /// The action's own answer.
+    pub result: PhaseResult,
+    /// The version the call ran on from start to end.
+    pub version: VersionInfo,
+}
+
+/// Installed plugins by name.
+#[derive(Debug)]
+pub struct Registry {
+    runtime: Arc<Runtime>,
+    slots: RwLock<HashMap<String, Slot>>,
+    installs: AtomicU64,
+}
+
+impl Registry {
+    /// An empty registry over `runtime`.
+    pub fn new(runtime: Arc<Runtime>) -> Registry {
+        Registry {
+            runtime,
+            slots: RwLock::new(HashMap::new()),
+            installs: AtomicU64::new(0),
+        }
+    }
+
+    /// The runtime it runs calls on.
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// Compiles `wasm` on a blocking thread and makes it the current version of `name`.
+    /// Installing the bytes that are already current changes nothing. On error the previous
+    /// version stays current.
+    pub async fn install(
+        &self,
+        name: &str,
+        label: Option<&str>,
+        wasm: Vec<u8>,
+    ) -> Result<VersionInfo, HostError> {
+        if let Some(current) = self.current(name)
+            && current.digest == crate::cache::digest(&wasm)
+        {
+            return Ok(current);
+        }
+        let runtime = self.runtime.clone();
+        let owned = name.to_string();
+        let plugin = tokio::task::spawn_blocking(move || runtime.load(&owned, &wasm))
+            .await
+            .map_err(|e| HostError::Load { plugin: name.into(), reason: format!("compilation task failed: {e}") })?
+            .inspect_err(|e| tracing::error!(plugin = name, error = %e, "new version rejected; the current one keeps serving"))?;
+        let number = self.installs.fetch_add(1, Ordering::AcqRel) + 1;
+        let label = label.map_or_else(|| format!("r{number}"), str::to_string);
+        let version = Arc::new(Version {
+            number,
+            label,
+            plugin,
+            in_flight: AtomicUsize::new(0),
+            installed_at: SystemTime::now(),
+        });
+        let info = version.info();
+        let mut slots = self.slots.write().unwrap_or_else(|p| p.into_inner());
+        match slots.get_mut(name) {
+            Some(slot) => {
+                let old = std::mem::replace(&mut slot.current, version);
+                tracing::info!(plugin = name, from = %old.label, to = %info.label, draining = old.in_flight.load(Ordering::Acquire), "plugin swapped");
+                slot.replaced.retain(|w| w.strong_count() > 0);
+                slot.replaced.push(Arc::downgrade(&old));
+            }
+            None => {
+                tracing::info!(plugin = name, version = %info.label, "plugin installed");
+                slots.insert(
+                    name.to_string(),
+                    Slot {
+                        current: version,
+                        replaced: Vec::new(),
+                    },
+                );
+            }
+        }
+        Ok(info)
+    }
+
+    /// Removes `name`; calls already running on it finish.
+    pub fn remove(&self, name: &str) -> bool {
+        self.slots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name)
+            .is_some()
+    }
+
+    /// The current version of `name`, if installed.
+    pub fn current(&self, name: &str) -> Option<VersionInfo> {
+        let slots = self.slots.read().unwrap_or_else(|p| p.into_inner());
+        slots.get(name).map(|slot| slot.current.info())
+    }
+
+    /// Takes the current version of `name` for one call.
+    pub fn lease(&self, name: &str) -> Result<Lease, HostError> {
+        let slots = self.slots.read().unwrap_or_else(|p| p.into_inner());
+        let slot = slots
+            .get(name)
+            .ok_or_else(|| HostError::UnknownPlugin(name.into()))?;
+        slot.current.in_flight.fetch_add(1, Ordering::AcqRel);
+        Ok(Lease {
+            version: slot.current.clone(),
+        })
+    }
+
+    /// Runs one phase on the current version of `name`.
+    pub async fn call(
+        &self,
+        name: &str,
+        call: &Call,
+        phase: Phase,
+        params: &str,
+    ) -> Result<Answer, HostError> {
+        let lease = self.lease(name)?;
+        let result = self
+            .runtime
+            .call(lease.plugin(), call, phase, params)
+            .await?;
+        Ok(Answer {
+            result,
+            version: lease.version(),
+        })
+    }
+
+    /// Every plugin with its current version and the replaced versions still running calls.
+    pub fn report(&self) -> Vec<PluginReport> {
+        let slots = self.slots.read().unwrap_or_else(|p| p.into_inner());
+        let mut report: Vec<PluginReport> = slots
+            .values()
+            .map(|slot| PluginReport {
+                current: slot.current.info(),
+                draining: slot
+                    .replaced
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .map(|v| v.info())
+                    .filter(|v| v.in_flight > 0)
+                    .collect(),
+            })
+            .collect();
+        report.sort_by(|a, b| a.current.name.cmp(&b.current.name));
+        report
+    }
+}
