@@ -49,6 +49,12 @@ impl Cloud {
         Cloud { nova, call }
     }
 
+    /// Makes the host send `token` (or none) with the plugin's requests.
+    pub fn use_token(&mut self, token: Option<&str>) {
+        self.call.credentials =
+            token.map(|t| std::sync::Arc::new(wasm_action_host::StaticToken::new(t)) as _);
+    }
+
     /// Adds an ACTIVE server on `host`.
     pub fn active_on(&self, host: &str) -> String {
         self.nova.add_server(ServerSpec::active(host))

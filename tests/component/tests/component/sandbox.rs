@@ -25,7 +25,7 @@ async fn the_host_adds_its_token_to_every_request() {
 #[tokio::test]
 async fn without_a_token_nova_refuses_and_the_action_is_denied() {
     let mut cloud = Cloud::start().await;
-    cloud.call.token = None;
+    cloud.use_token(None);
     let id = cloud.active_on("compute1");
     let error = error(
         cloud
@@ -51,7 +51,7 @@ async fn without_a_token_nova_refuses_and_the_action_is_denied() {
 #[tokio::test]
 async fn a_non_admin_token_is_denied_before_anything_is_sent() {
     let mut cloud = Cloud::start().await;
-    cloud.call.token = Some("demo:demo".into());
+    cloud.use_token(Some("demo:demo"));
     let id = cloud
         .nova
         .add_server(nova_double::ServerSpec::active("compute1").owned_by("demo", "demo"));

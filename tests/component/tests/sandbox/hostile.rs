@@ -1,0 +1,269 @@
+//! One test per hostile plugin: stopped with the right error, and the host keeps serving.
+
+use crate::bench::*;
+use serde_json::json;
+use wasm_action_host::{ActionError, HostError, Limit, Phase, PhaseOutput, Runtime};
+
+/// Every hostile plugin named in a test below; `every_hostile_plugin_has_a_test` keeps it honest.
+const COVERED: &[&str] = &[
+    "spin",
+    "memory-bomb",
+    "panic",
+    "forbidden-host",
+    "forged-auth",
+    "huge-response",
+    "wrong-contract",
+    "well-behaved",
+];
+
+#[test]
+fn every_hostile_plugin_has_a_test() {
+    for (name, _) in test_plugins::ALL {
+        assert!(
+            COVERED.contains(name),
+            "the test plugin '{name}' has no test"
+        );
+    }
+}
+
+#[tokio::test]
+async fn spin_is_stopped_by_the_cpu_limit() {
+    let scene = Scene::new().await;
+    let error = scene
+        .run("spin", Phase::Execute, json!({}))
+        .await
+        .expect_err("a spinning plugin cannot answer");
+    let HostError::LimitExceeded { limit, plugin, .. } = &error else {
+        panic!("expected a limit, got {error:?}")
+    };
+    assert_eq!(
+        (*limit, plugin.as_str()),
+        (Limit::Cpu(LIMITS.cpu_fuel), "spin")
+    );
+    assert!(error.to_string().contains("CPU limit"), "{error}");
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn memory_bomb_is_stopped_by_the_memory_limit() {
+    let scene = Scene::new().await;
+    let error = scene
+        .run("memory-bomb", Phase::Execute, json!({}))
+        .await
+        .expect_err("the bomb cannot answer");
+    let HostError::LimitExceeded { limit, .. } = &error else {
+        panic!("expected a limit, got {error:?}")
+    };
+    assert_eq!(*limit, Limit::Memory(LIMITS.memory_bytes));
+    assert!(
+        error.to_string().contains("memory limit (32 MiB)"),
+        "{error}"
+    );
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn panic_is_a_trap_that_carries_the_panic_message() {
+    let scene = Scene::new().await;
+    let error = scene
+        .run("panic", Phase::Execute, json!({}))
+        .await
+        .expect_err("a panic cannot answer");
+    let HostError::Trap { reason, phase, .. } = &error else {
+        panic!("expected a trap, got {error:?}")
+    };
+    assert_eq!(phase, "execute");
+    assert!(
+        reason.contains("hostile plugin: deliberate panic"),
+        "{reason}"
+    );
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn forbidden_host_is_refused_and_never_reached() {
+    let scene = Scene::new().await;
+    let elsewhere = Scene::new().await;
+    let url = format!("{}/servers", elsewhere.nova.endpoint());
+    let answer = scene
+        .run("forbidden-host", Phase::Execute, json!({"url": url}))
+        .await
+        .expect("the plugin answers");
+    let Err(ActionError::Denied(problem)) = answer else {
+        panic!("expected denied, got {answer:?}")
+    };
+    assert_eq!(problem.message, "ErrorCode::HttpRequestDenied");
+    assert!(
+        elsewhere.nova.requests().is_empty(),
+        "the forbidden host saw nothing"
+    );
+    let denials = scene.denials();
+    assert_eq!(denials.len(), 1);
+    assert!(
+        denials[0]
+            .0
+            .contains(&elsewhere.nova.addr().port().to_string()),
+        "{denials:?}"
+    );
+    assert!(
+        denials[0].1.contains("not in the outbound allowlist"),
+        "{denials:?}"
+    );
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn the_compute_endpoint_twin_of_forbidden_host_is_reached() {
+    let scene = Scene::new().await;
+    let url = format!("{}/servers/{}", scene.nova.endpoint(), scene.server);
+    let answer = scene
+        .run("forbidden-host", Phase::Execute, json!({"url": url}))
+        .await
+        .expect("the plugin answers");
+    let Ok(PhaseOutput::Outcome(outcome)) = answer else {
+        panic!("expected an outcome, got {answer:?}")
+    };
+    assert_eq!(outcome.summary, format!("reached {url} with status 200"));
+    assert!(scene.denials().is_empty());
+}
+
+#[tokio::test]
+async fn a_forged_auth_header_is_refused_not_stripped() {
+    let scene = Scene::new().await;
+    let answer = scene
+        .run("forged-auth", Phase::Execute, json!({}))
+        .await
+        .expect("the plugin answers");
+    let Err(ActionError::Denied(problem)) = answer else {
+        panic!("expected denied, got {answer:?}")
+    };
+    assert_eq!(problem.message, "ErrorCode::HttpRequestDenied");
+    assert!(
+        scene.nova.requests().is_empty(),
+        "the forged request never left the host"
+    );
+    assert!(
+        scene.denials()[0].1.contains("x-auth-token"),
+        "{:?}",
+        scene.denials()
+    );
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn the_twin_of_forged_auth_gets_the_host_token() {
+    let scene = Scene::new().await;
+    scene.normal_call_succeeds().await;
+    let requests = scene.nova.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].header("x-auth-token"), Some(ADMIN));
+}
+
+#[tokio::test]
+async fn huge_response_is_stopped_by_the_response_body_limit() {
+    let scene = Scene::new().await;
+    for (framing, endpoint) in [
+        ("announced", huge_server(true).await),
+        ("streamed", huge_server(false).await),
+    ] {
+        let mut call = scene.call.clone();
+        call.compute_endpoint = endpoint;
+        let (runtime, plugins) = bench();
+        let error = runtime
+            .call(&plugins["huge-response"], &call, Phase::Execute, "{}")
+            .await
+            .expect_err(framing);
+        let HostError::LimitExceeded { limit, .. } = &error else {
+            panic!("{framing}: expected a limit, got {error:?}")
+        };
+        assert_eq!(
+            *limit,
+            Limit::ResponseBody(LIMITS.response_body_bytes),
+            "{framing}"
+        );
+    }
+    scene.normal_call_succeeds().await;
+}
+
+#[tokio::test]
+async fn a_response_under_the_body_limit_is_read_whole() {
+    let scene = Scene::new().await;
+    let answer = scene
+        .run(
+            "huge-response",
+            Phase::Execute,
+            json!({"path": format!("/servers/{}", scene.server)}),
+        )
+        .await;
+    let Ok(Ok(PhaseOutput::Outcome(outcome))) = answer else {
+        panic!("expected an outcome, got {answer:?}")
+    };
+    assert!(outcome.summary.starts_with("read "), "{}", outcome.summary);
+}
+
+#[tokio::test]
+async fn a_plugin_built_for_another_contract_version_is_refused_at_load() {
+    let runtime = Runtime::new().expect("the engine starts");
+    let error = runtime
+        .load("wrong-contract", test_plugins::WRONG_CONTRACT)
+        .expect_err("must be refused");
+    let HostError::Load { reason, .. } = &error else {
+        panic!("expected a load error, got {error:?}")
+    };
+    assert!(reason.contains("openstack:actions@0.1.0"), "{reason}");
+    assert!(
+        runtime
+            .load("well-behaved", test_plugins::WELL_BEHAVED)
+            .is_ok(),
+        "the right contract loads"
+    );
+}
+
+/// A server that answers every request with 8 MiB, with a Content-Length or chunked.
+async fn huge_server(announced: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let chunk = vec![b'x'; 64 * 1024];
+                let head = if announced {
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                        128 * chunk.len()
+                    )
+                } else {
+                    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_string()
+                };
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for _ in 0..128 {
+                    let written = if announced {
+                        socket.write_all(&chunk).await
+                    } else {
+                        let framed = [
+                            format!("{:x}\r\n", chunk.len()).into_bytes(),
+                            chunk.clone(),
+                            b"\r\n".to_vec(),
+                        ]
+                        .concat();
+                        socket.write_all(&framed).await
+                    };
+                    if written.is_err() {
+                        return;
+                    }
+                }
+                if !announced {
+                    let _ = socket.write_all(b"0\r\n\r\n").await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}/v2.1")
+}

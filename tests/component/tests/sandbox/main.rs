@@ -1,0 +1,7 @@
+//! The sandbox: hostile plugins (built like the real guest) are stopped with the right error,
+//! a normal call right after succeeds, and every permission has a denial twin.
+
+mod bench;
+mod credentials;
+mod hostile;
+mod limits;
