@@ -10,7 +10,9 @@ use nova_double::{Config, NovaDouble, ServerSpec};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Instant;
-use wasm_action_host::{Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime};
+use wasm_action_host::{
+    Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime, Settings, Source,
+};
 
 /// The stand-in's admin token (it accepts `USER:PROJECT[:ROLES]`, like the recording's shim).
 const ADMIN_TOKEN: &str = "admin:admin";
@@ -42,8 +44,8 @@ pub enum Kind {
 }
 
 /// Runs the demo and returns the exit code.
-pub async fn demo(args: DemoArgs) -> u8 {
-    match run_demo(&args).await {
+pub async fn demo(args: DemoArgs, settings: Settings) -> u8 {
+    match run_demo(&args, settings).await {
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -52,7 +54,7 @@ pub async fn demo(args: DemoArgs) -> u8 {
     }
 }
 
-async fn run_demo(args: &DemoArgs) -> Result<u8, String> {
+async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
     let timings = args.timings.timings();
     let nova = NovaDouble::start(Config {
         timings,
@@ -71,7 +73,7 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, String> {
             "  compute hosts compute1, compute2, compute3; server demo-web-1 {server} ACTIVE on compute1"
         );
     }
-    let (runtime, plugin) = load(args, text)?;
+    let (runtime, plugin) = load(args, settings, text)?;
     let kind = match args.migration_type {
         Kind::Cold => "cold",
         Kind::Live => "live",
@@ -138,20 +140,24 @@ async fn run_demo(args: &DemoArgs) -> Result<u8, String> {
     Ok(exit::SUCCESS)
 }
 
-fn load(args: &DemoArgs, text: bool) -> Result<(Runtime, Plugin), String> {
+fn load(args: &DemoArgs, settings: Settings, text: bool) -> Result<(Runtime, Plugin), String> {
     let wasm = match &args.plugin {
         Some(path) => std::fs::read(path)
             .map_err(|e| format!("cannot read plugin {}: {e}", path.display()))?,
         None => builtin_plugins::MIGRATE.to_vec(),
     };
-    let runtime = Runtime::new().map_err(|e| e.to_string())?;
+    let runtime = Runtime::with_settings(settings).map_err(|e| e.to_string())?;
     let started = Instant::now();
     let plugin = runtime.load("migrate", &wasm).map_err(|e| e.to_string())?;
     if text {
+        let how = match plugin.source() {
+            Source::Compiled => "compiled",
+            Source::Cache => "loaded from the compilation cache",
+        };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         println!(
-            "plugin migrate: {} bytes, compiled in {:.2} s\n",
-            plugin.size(),
-            started.elapsed().as_secs_f64()
+            "plugin migrate: {} bytes, {how} in {ms:.0} ms\n",
+            plugin.size()
         );
     }
     Ok((runtime, plugin))

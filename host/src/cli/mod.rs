@@ -28,6 +28,12 @@ pub struct Args {
     /// More log output (-v: debug, -vv: trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Where compiled plugins are kept between runs [default: ~/.cache/wasm-action].
+    #[arg(long, global = true, env = "WASM_ACTION_CACHE_DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Compile plugins at every start instead of using the cache.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,9 +67,23 @@ pub enum Command {
 
 /// Runs the command and returns the process exit code.
 pub async fn dispatch(args: Args) -> u8 {
+    let settings = settings(&args);
     match args.command {
-        Command::Demo(demo_args) => demo::demo(demo_args).await,
-        Command::Run(run_args) => run::run(run_args).await,
+        Command::Demo(demo_args) => demo::demo(demo_args, settings).await,
+        Command::Run(run_args) => run::run(run_args, settings).await,
         Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,
+    }
+}
+
+/// The runtime settings the global options ask for.
+fn settings(args: &Args) -> wasm_action_host::Settings {
+    let cache_dir = match (args.no_cache, &args.cache_dir) {
+        (true, _) => None,
+        (false, Some(dir)) => Some(dir.clone()),
+        (false, None) => wasm_action_host::ArtifactCache::default_dir(),
+    };
+    wasm_action_host::Settings {
+        cache_dir,
+        ..wasm_action_host::Settings::default()
     }
 }

@@ -4,7 +4,7 @@ use super::exit;
 use super::render::{Output, progress_printer, result_json, result_text};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime};
+use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime, Settings};
 
 /// Examples shown by `wasm-action run --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -45,8 +45,8 @@ pub struct RunArgs {
 }
 
 /// Runs the phase and returns the exit code.
-pub async fn run(args: RunArgs) -> u8 {
-    match run_checked(args).await {
+pub async fn run(args: RunArgs, settings: Settings) -> u8 {
+    match run_checked(args, settings).await {
         Ok(code) => code,
         Err((code, message)) => {
             eprintln!("error: {message}");
@@ -55,7 +55,7 @@ pub async fn run(args: RunArgs) -> u8 {
     }
 }
 
-async fn run_checked(args: RunArgs) -> Result<u8, (u8, String)> {
+async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, String)> {
     let params = read_params(&args)?;
     let wasm = match &args.plugin {
         Some(path) => std::fs::read(path).map_err(|e| {
@@ -81,7 +81,7 @@ async fn run_checked(args: RunArgs) -> Result<u8, (u8, String)> {
         }
     };
     let host_error = |e: wasm_action_host::HostError| (exit::HOST_ERROR, e.to_string());
-    let runtime = Runtime::new().map_err(host_error)?;
+    let runtime = Runtime::with_settings(settings).map_err(host_error)?;
     let name = args
         .plugin
         .as_ref()
