@@ -129,7 +129,8 @@ impl Registry {
         &self.runtime
     }
 
-    /// Compiles `wasm` on a blocking thread and makes it the current version of `name`.
+    /// Compiles `wasm` on a blocking thread, starts one instance of it as a check, and makes it
+    /// the current version of `name`.
     /// Installing the bytes that are already current changes nothing. On error the previous
     /// version stays current.
     pub async fn install(
@@ -145,10 +146,19 @@ impl Registry {
         }
         let runtime = self.runtime.clone();
         let owned = name.to_string();
-        let plugin = tokio::task::spawn_blocking(move || runtime.load(&owned, &wasm))
+        let loaded = tokio::task::spawn_blocking(move || runtime.load(&owned, &wasm))
             .await
-            .map_err(|e| HostError::Load { plugin: name.into(), reason: format!("compilation task failed: {e}") })?
-            .inspect_err(|e| tracing::error!(plugin = name, error = %e, "new version rejected; the current one keeps serving"))?;
+            .map_err(|e| HostError::Load {
+                plugin: name.into(),
+                reason: format!("compilation task failed: {e}"),
+            })
+            .and_then(|loaded| loaded);
+        // A version that cannot even start is rejected before it can take a call.
+        let plugin = match loaded {
+            Ok(plugin) => self.runtime.instantiate(&plugin).await.map(|()| plugin),
+            Err(e) => Err(e),
+        }
+        .inspect_err(|e| tracing::error!(plugin = name, error = %e, "new version rejected; the current one keeps serving"))?;
         let number = self.installs.fetch_add(1, Ordering::AcqRel) + 1;
         let label = label.map_or_else(|| format!("r{number}"), str::to_string);
         let version = Arc::new(Version {

@@ -6,6 +6,7 @@ use crate::bindings::{
 };
 use crate::cache::{self, ArtifactCache, Source};
 use crate::credentials::{Credentials, StaticToken};
+use crate::engine::{Settings, engine_config, start_epoch_ticker};
 use crate::error::HostError;
 use crate::events::Observer;
 use crate::limits::{Limit, Limits, MemoryLimiter, Tripwire};
@@ -13,42 +14,15 @@ use crate::outbound::OutboundHooks;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
 use crate::policy::AllowList;
 use crate::state::CallState;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
-    UpdateDeadline,
-};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 /// How much of a plugin's stderr is kept for the error of a crashed call.
 const STDERR_CAPACITY: usize = 16 * 1024;
-/// How often the engine's epoch advances; a running guest yields to the executor at each tick.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// How the runtime is set up. `Settings::default()` suits an applier process.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Limits of every call.
-    pub limits: Limits,
-    /// Where compiled plugins are kept between runs (`None`: compile at every start).
-    pub cache_dir: Option<PathBuf>,
-    /// How many calls may run at once (instance slots of the pooling allocator; default 1000).
-    pub max_concurrent_calls: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            limits: Limits::default(),
-            cache_dir: None,
-            max_concurrent_calls: 1000,
-        }
-    }
-}
 
 /// Loads plugins and runs their phases. One per process; share it behind an `Arc`.
 pub struct Runtime {
@@ -238,6 +212,15 @@ impl Runtime {
         })
     }
 
+    /// Creates one sandboxed instance of `plugin` and drops it without calling anything: a
+    /// check that a freshly loaded plugin starts, and the measure of instantiation cost.
+    pub async fn instantiate(&self, plugin: &Plugin) -> Result<(), HostError> {
+        let call = Call::new("http://127.0.0.1:9/", None);
+        let mut sandbox = self.sandbox(plugin, &call)?;
+        let instance = plugin.pre.instantiate_async(&mut sandbox.store).await;
+        instance.map(drop).map_err(|e| instantiate_error(plugin, e))
+    }
+
     /// Runs one phase of a plugin in a fresh sandbox. `Ok` holds the action's own answer,
     /// success or typed failure; `Err` means the plugin could not answer.
     pub async fn call(
@@ -247,6 +230,41 @@ impl Runtime {
         phase: Phase,
         params: &str,
     ) -> Result<PhaseResult, HostError> {
+        let limits = self.settings.limits;
+        let Sandbox {
+            mut store,
+            tripwire,
+            stderr,
+        } = self.sandbox(plugin, call)?;
+        let wall_clock = limits.wall_clock_for(call.deadline);
+        let stopped = |limit: Limit| HostError::LimitExceeded {
+            plugin: plugin.name.to_string(),
+            phase: phase.to_string(),
+            limit,
+        };
+        let run = async {
+            let instance = plugin
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|e| instantiate_error(plugin, e))?;
+            invoke(&instance, &mut store, call, phase, params)
+                .await
+                .map_err(|e| trap_error(plugin, phase, limits, e, &stderr.contents()))
+        };
+        let answer = match tokio::time::timeout(wall_clock, run).await {
+            Ok(answer) => answer,
+            Err(_) => return Err(stopped(Limit::WallClock(wall_clock))),
+        };
+        // A tripped limit overrides whatever the plugin made of the refusal it saw.
+        match tripwire.tripped() {
+            Some(limit) => Err(stopped(limit)),
+            None => answer,
+        }
+    }
+
+    /// A fresh store for one call of `plugin`, with its limits and outbound policy.
+    fn sandbox(&self, plugin: &Plugin, call: &Call) -> Result<Sandbox, HostError> {
         let limits = self.settings.limits;
         let allowed = AllowList::for_endpoint(&call.compute_endpoint)
             .map_err(|e| HostError::Context(format!("compute endpoint: {e}")))?;
@@ -277,54 +295,19 @@ impl Runtime {
         // Yield to the executor at every tick so one busy plugin cannot starve the others.
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
         store.set_epoch_deadline(1);
-        let wall_clock = limits.wall_clock_for(call.deadline);
-        let stopped = |limit: Limit| HostError::LimitExceeded {
-            plugin: plugin.name.to_string(),
-            phase: phase.to_string(),
-            limit,
-        };
-        let run = async {
-            let instance = plugin
-                .pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(|e| instantiate_error(plugin, e))?;
-            invoke(&instance, &mut store, call, phase, params)
-                .await
-                .map_err(|e| trap_error(plugin, phase, limits, e, &stderr.contents()))
-        };
-        let answer = match tokio::time::timeout(wall_clock, run).await {
-            Ok(answer) => answer,
-            Err(_) => return Err(stopped(Limit::WallClock(wall_clock))),
-        };
-        // A tripped limit overrides whatever the plugin made of the refusal it saw.
-        match tripwire.tripped() {
-            Some(limit) => Err(stopped(limit)),
-            None => answer,
-        }
+        Ok(Sandbox {
+            store,
+            tripwire,
+            stderr,
+        })
     }
 }
 
-fn engine_config(settings: &Settings) -> Config {
-    let slots = settings.max_concurrent_calls.max(1);
-    let memory = settings.limits.memory_bytes;
-    let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(slots)
-        .total_core_instances(slots.saturating_mul(8))
-        .total_memories(slots.saturating_mul(2))
-        .total_tables(slots.saturating_mul(4))
-        .total_stacks(slots)
-        .max_memory_size(memory);
-    let mut config = Config::new();
-    config
-        .epoch_interruption(true)
-        .consume_fuel(true)
-        .concurrency_support(false)
-        // Reserve only what the memory limit allows, so a thousand slots stay affordable.
-        .memory_reservation(memory as u64)
-        .memory_guard_size(2 << 20)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    config
+/// A call's store and what the host reads back from it afterwards.
+struct Sandbox {
+    store: Store<CallState>,
+    tripwire: Tripwire,
+    stderr: MemoryOutputPipe,
 }
 
 fn instantiate_error(plugin: &Plugin, error: wasmtime::Error) -> HostError {
@@ -408,23 +391,4 @@ async fn invoke(
             .await?
             .map(|()| PhaseOutput::Done),
     })
-}
-
-/// Advances the engine's epoch every tick until the runtime is dropped.
-fn start_epoch_ticker(engine: &Engine) -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (engine, stopped) = (engine.weak(), stop.clone());
-    std::thread::Builder::new()
-        .name("wasm-epoch-ticker".into())
-        .spawn(move || {
-            while !stopped.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                match engine.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
-                }
-            }
-        })
-        .expect("spawning the epoch ticker thread");
-    stop
 }

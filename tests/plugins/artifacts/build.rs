@@ -2,7 +2,7 @@
 //! one cargo run, and hands each component's path to `src/lib.rs` as `HOSTILE_<NAME>_WASM`.
 
 /// The hostile plugins' packages, each `hostile-<name>`.
-const PACKAGES: [&str; 8] = [
+const PACKAGES: [&str; 9] = [
     "hostile-spin",
     "hostile-memory-bomb",
     "hostile-panic",
@@ -11,6 +11,7 @@ const PACKAGES: [&str; 8] = [
     "hostile-huge-response",
     "hostile-wrong-contract",
     "hostile-well-behaved",
+    "hostile-snoop",
 ];
 
 fn main() {

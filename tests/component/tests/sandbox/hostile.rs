@@ -4,24 +4,16 @@ use crate::bench::*;
 use serde_json::json;
 use wasm_action_host::{ActionError, HostError, Limit, Phase, PhaseOutput, Runtime};
 
-/// Every hostile plugin named in a test below; `every_hostile_plugin_has_a_test` keeps it honest.
-const COVERED: &[&str] = &[
-    "spin",
-    "memory-bomb",
-    "panic",
-    "forbidden-host",
-    "forged-auth",
-    "huge-response",
-    "wrong-contract",
-    "well-behaved",
-];
-
+/// Like wasmtime's `assert_test_exists`: every built test plugin has a test in this file whose
+/// name starts with the plugin's name (`memory-bomb` → `fn memory_bomb_...`).
 #[test]
 fn every_hostile_plugin_has_a_test() {
+    let source = include_str!("hostile.rs");
     for (name, _) in test_plugins::ALL {
+        let test = format!("fn {}_", name.replace('-', "_"));
         assert!(
-            COVERED.contains(name),
-            "the test plugin '{name}' has no test"
+            source.contains(&test),
+            "the test plugin '{name}' has no test (`{test}...`)"
         );
     }
 }
@@ -128,7 +120,7 @@ async fn the_compute_endpoint_twin_of_forbidden_host_is_reached() {
 }
 
 #[tokio::test]
-async fn a_forged_auth_header_is_refused_not_stripped() {
+async fn forged_auth_header_is_refused_not_stripped() {
     let scene = Scene::new().await;
     let answer = scene
         .run("forged-auth", Phase::Execute, json!({}))
@@ -151,7 +143,7 @@ async fn a_forged_auth_header_is_refused_not_stripped() {
 }
 
 #[tokio::test]
-async fn the_twin_of_forged_auth_gets_the_host_token() {
+async fn well_behaved_twin_of_forged_auth_gets_the_host_token() {
     let scene = Scene::new().await;
     scene.normal_call_succeeds().await;
     let requests = scene.nova.requests();
@@ -202,7 +194,7 @@ async fn a_response_under_the_body_limit_is_read_whole() {
 }
 
 #[tokio::test]
-async fn a_plugin_built_for_another_contract_version_is_refused_at_load() {
+async fn wrong_contract_version_is_refused_at_load() {
     let runtime = Runtime::new().expect("the engine starts");
     let error = runtime
         .load("wrong-contract", test_plugins::WRONG_CONTRACT)
@@ -217,6 +209,37 @@ async fn a_plugin_built_for_another_contract_version_is_refused_at_load() {
             .is_ok(),
         "the right contract loads"
     );
+}
+
+#[tokio::test]
+async fn snoop_finds_no_environment_arguments_files_or_sockets() {
+    let scene = Scene::new().await;
+    // A listener that is really there: the plugin still may not reach it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let answer = scene
+        .run("snoop", Phase::Execute, json!({"addr": addr}))
+        .await
+        .expect("the plugin answers");
+    let Ok(PhaseOutput::Outcome(outcome)) = answer else {
+        panic!("expected an outcome, got {answer:?}")
+    };
+    let found: serde_json::Value = serde_json::from_str(&outcome.details).expect("JSON details");
+    assert_eq!(found["env"], json!([]), "no environment");
+    assert_eq!(found["args"], json!([]), "no arguments");
+    for probe in ["read_root", "read_file", "write_file", "tcp", "dns"] {
+        let result = found[probe].as_str().unwrap_or_default();
+        assert!(
+            result.starts_with("error: "),
+            "{probe} must fail, got {result:?}"
+        );
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing connected to the listener"
+    );
+    scene.normal_call_succeeds().await;
 }
 
 /// A server that answers every request with 8 MiB, with a Content-Length or chunked.

@@ -31,6 +31,13 @@ pub const WRONG_CONTRACT: &[u8] = include_bytes!(env!("HOSTILE_WRONG_CONTRACT_WA
 /// `status <n>`.
 pub const WELL_BEHAVED: &[u8] = include_bytes!(env!("HOSTILE_WELL_BEHAVED_WASM"));
 
+/// Reaches through Rust std for the environment, the arguments, the working directory, `/`,
+/// `/etc/passwd`, `/tmp/snoop`, a TCP connection to the `addr` parameter and a lookup of
+/// `localhost` in `execute`; returns `snooped` with what each gave (`error: <message>` on
+/// failure) as details `{"env", "args", "cwd", "read_root", "read_file", "write_file", "tcp",
+/// "dns"}`.
+pub const SNOOP: &[u8] = include_bytes!(env!("HOSTILE_SNOOP_WASM"));
+
 /// Every plugin above by its short name (the package name without `hostile-`).
 pub const ALL: &[(&str, &[u8])] = &[
     ("spin", SPIN),
@@ -41,4 +48,5 @@ pub const ALL: &[(&str, &[u8])] = &[
     ("huge-response", HUGE_RESPONSE),
     ("wrong-contract", WRONG_CONTRACT),
     ("well-behaved", WELL_BEHAVED),
+    ("snoop", SNOOP),
 ];
