@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+/// Instance slots kept free of calls.
+const SPARE_SLOTS: u32 = 4;
 /// How often the engine's epoch advances; a running guest yields to the executor at each tick.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
@@ -35,7 +37,12 @@ impl Default for Settings {
 }
 
 pub(crate) fn engine_config(settings: &Settings) -> Config {
-    let slots = settings.max_concurrent_calls.max(1);
+    // A few slots beyond the calls, so that a new version's start check (Registry::install)
+    // finds one even when every call slot is busy.
+    let slots = settings
+        .max_concurrent_calls
+        .max(1)
+        .saturating_add(SPARE_SLOTS);
     let memory = settings.limits.memory_bytes;
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(slots)

@@ -31,6 +31,8 @@ pub struct Runtime {
     settings: Settings,
     cache: Option<ArtifactCache>,
     ticker: Arc<AtomicBool>,
+    /// One permit per call slot: calls beyond `max_concurrent_calls` wait for one.
+    call_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -153,12 +155,16 @@ impl Runtime {
             None => None,
         };
         let ticker = start_epoch_ticker(&engine);
+        let call_slots = Arc::new(tokio::sync::Semaphore::new(
+            settings.max_concurrent_calls.max(1) as usize,
+        ));
         Ok(Runtime {
             engine,
             linker,
             settings,
             cache,
             ticker,
+            call_slots,
         })
     }
 
@@ -222,7 +228,8 @@ impl Runtime {
     }
 
     /// Runs one phase of a plugin in a fresh sandbox. `Ok` holds the action's own answer,
-    /// success or typed failure; `Err` means the plugin could not answer.
+    /// success or typed failure; `Err` means the plugin could not answer. When all
+    /// `max_concurrent_calls` slots are busy, the call waits for one.
     pub async fn call(
         &self,
         plugin: &Plugin,
@@ -230,6 +237,14 @@ impl Runtime {
         phase: Phase,
         params: &str,
     ) -> Result<PhaseResult, HostError> {
+        let _slot = self
+            .call_slots
+            .acquire()
+            .await
+            .map_err(|_| HostError::Busy {
+                plugin: plugin.name.to_string(),
+                reason: "the runtime is shutting down".into(),
+            })?;
         let limits = self.settings.limits;
         let Sandbox {
             mut store,
