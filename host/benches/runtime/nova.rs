@@ -1,0 +1,117 @@
+//! The Nova stand-in in a child process, and a plain HTTP client for admin requests to it.
+
+use http_body_util::{BodyExt, Full};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The admin token of the stand-in.
+pub const ADMIN: &str = "admin:admin";
+
+/// A running stand-in; killed (by its pid, which we started) when dropped.
+pub struct StandIn {
+    child: Child,
+    /// The compute endpoint.
+    pub endpoint: String,
+    /// The servers it booted, spread over compute1..3 (server i is on compute(i % 3 + 1)).
+    pub servers: Vec<String>,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl StandIn {
+    /// Starts `wasm-action nova-stand-in` with `servers` ACTIVE servers and `timings`.
+    pub fn start(servers: usize, timings: &str) -> StandIn {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-action"))
+            .args([
+                "nova-stand-in",
+                "--timings",
+                timings,
+                "--servers",
+                &servers.to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starting the Nova stand-in");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the ready line");
+        let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
+        let endpoint = ready["endpoint"].as_str().expect("endpoint").to_string();
+        let servers = ready["servers"]
+            .as_array()
+            .expect("servers")
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect();
+        StandIn {
+            child,
+            endpoint,
+            servers,
+        }
+    }
+
+    /// The host a booted server starts on.
+    pub fn host_of(index: usize) -> &'static str {
+        ["compute1", "compute2", "compute3"][index % 3]
+    }
+}
+
+/// One request over a fresh connection (as the plugin's requests are made); status and body.
+pub async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, Vec<u8>) {
+    let uri: http::Uri = url.parse().expect("a URL");
+    let authority = uri.authority().expect("an authority").to_string();
+    let stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .expect("connect");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(connection);
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = http::Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+        .header("host", authority)
+        .header("x-auth-token", ADMIN)
+        .header("content-type", "application/json")
+        .header("openstack-api-version", "compute 2.80")
+        .body(Full::new(bytes::Bytes::from(bytes)))
+        .expect("a request");
+    let response = sender.send_request(request).await.expect("an answer");
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes()
+        .to_vec();
+    (status, body)
+}
+
+/// Disables the nova-compute service of `host`, as an operator would.
+pub async fn disable_service(endpoint: &str, host: &str) {
+    let (_, body) = request(
+        "GET",
+        &format!("{endpoint}/os-services?binary=nova-compute&host={host}"),
+        None,
+    )
+    .await;
+    let services: Value = serde_json::from_slice(&body).expect("services JSON");
+    let id = services["services"][0]["id"]
+        .as_str()
+        .expect("a service id")
+        .to_string();
+    let change = serde_json::json!({"status": "disabled", "disabled_reason": "benchmark"});
+    let (status, _) = request("PUT", &format!("{endpoint}/os-services/{id}"), Some(change)).await;
+    assert_eq!(status, 200, "disabling {host}");
+}
