@@ -20,6 +20,7 @@
 
 #![deny(missing_docs)]
 
+mod applier;
 pub mod bindings;
 mod cache;
 mod credentials;
@@ -35,6 +36,7 @@ mod runtime;
 mod state;
 mod watch;
 
+pub use applier::{ActionObserver, PluginRunner, PluginValidator};
 pub use bindings::{ActionError, Outcome, Readiness};
 pub use cache::{ArtifactCache, Source, digest};
 pub use credentials::{BoxFuture, Credentials, StaticToken};

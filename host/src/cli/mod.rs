@@ -1,8 +1,11 @@
 //! Command-line surface: argument definitions and dispatch.
 
+pub mod apply;
+pub mod cloud;
 pub mod demo;
 pub mod exit;
 pub mod logging;
+pub mod plugins;
 pub mod render;
 pub mod run;
 pub mod stand_in;
@@ -58,6 +61,9 @@ pub enum Command {
     /// Run one phase of an action against a compute endpoint.
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Validate a Watcher action plan, then run it as a DAG.
+    #[command(after_help = apply::EXAMPLES)]
+    Apply(apply::ApplyArgs),
     /// Serve the Nova stand-in on 127.0.0.1 (for plugin authors and other test suites).
     #[command(
         after_help = "Prints one JSON line when ready: {\"endpoint\": ..., \"hosts\": [...], \"servers\": [...]}\n\nExample:\n  wasm-action nova-stand-in --servers 3 --timings fast"
@@ -71,6 +77,7 @@ pub async fn dispatch(args: Args) -> u8 {
     match args.command {
         Command::Demo(demo_args) => demo::demo(demo_args, settings).await,
         Command::Run(run_args) => run::run(run_args, settings).await,
+        Command::Apply(apply_args) => apply::apply(apply_args, settings).await,
         Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,
     }
 }

@@ -71,7 +71,7 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
 }
 
 /// Ctrl-C or SIGTERM.
-async fn wait_for_stop() {
+pub async fn wait_for_stop() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {

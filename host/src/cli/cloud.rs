@@ -1,0 +1,64 @@
+//! Which cloud to act on, the way OpenStack operators already configure it: `--os-cloud` /
+//! `OS_CLOUD` with `clouds.yaml`, or `OS_*` variables; Keystone v3 password, application
+//! credential or token; the compute endpoint from the catalog, or given explicitly.
+
+use cloud_auth::{AuthOptions, Overrides, Session};
+use std::sync::Arc;
+use wasm_action_host::{BoxFuture, Credentials};
+
+/// Cloud selection options shared by `run`, `apply` and `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CloudArgs {
+    /// The clouds.yaml entry to use [env: OS_CLOUD]; clouds.yaml is looked for in ./,
+    /// ~/.config/openstack/ and /etc/openstack/ (or OS_CLIENT_CONFIG_FILE).
+    #[arg(long = "os-cloud", value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// The region whose compute endpoint to use [env: OS_REGION_NAME].
+    #[arg(long = "os-region-name", value_name = "REGION")]
+    pub region: Option<String>,
+    /// The catalog interface: public, internal or admin [env: OS_INTERFACE; default: public].
+    #[arg(long = "os-interface", value_name = "INTERFACE")]
+    pub interface: Option<String>,
+    /// Use this compute endpoint instead of the catalog's (with OS_TOKEN, no Keystone is needed).
+    #[arg(long, env = "OS_COMPUTE_ENDPOINT", value_name = "URL")]
+    pub compute_endpoint: Option<String>,
+}
+
+/// The compute endpoint and the credentials the host adds to the plugins' requests.
+pub async fn connect(args: &CloudArgs) -> Result<(String, Arc<dyn Credentials>), String> {
+    let overrides = Overrides {
+        cloud: args.cloud.clone(),
+        compute_endpoint: args.compute_endpoint.clone(),
+        region: args.region.clone(),
+        interface: args.interface.clone(),
+    };
+    let options = AuthOptions::resolve(&overrides, &|name| std::env::var(name).ok())
+        .map_err(|e| e.to_string())?;
+    let session = Session::connect(options).await.map_err(|e| e.to_string())?;
+    let endpoint = session.compute_endpoint().to_string();
+    tracing::info!(compute_endpoint = %endpoint, "connected");
+    Ok((endpoint, Arc::new(SessionCredentials(session))))
+}
+
+/// A Keystone session as the host's token source.
+#[derive(Debug)]
+struct SessionCredentials(Session);
+
+impl Credentials for SessionCredentials {
+    fn token(&self) -> BoxFuture<'_, Result<String, String>> {
+        Box::pin(async move {
+            self.0
+                .token()
+                .await
+                .map(|t| t.expose().to_string())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn renew<'a>(&'a self, stale: &'a str) -> BoxFuture<'a, Result<Option<String>, String>> {
+        Box::pin(async move {
+            let renewed = self.0.renew(stale).await.map_err(|e| e.to_string())?;
+            Ok(renewed.map(|t| t.expose().to_string()))
+        })
+    }
+}

@@ -1,0 +1,46 @@
+//! The plugins the CLI offers: the built-in `migrate`, plus every `NAME.wasm` /
+//! `NAME@VERSION.wasm` of `--plugin-dir` (which may also replace `migrate`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use wasm_action_host::{DirectoryWatch, Registry, Runtime, Settings};
+
+/// Plugin options shared by `apply` and `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PluginArgs {
+    /// A directory of plugin components (NAME.wasm or NAME@VERSION.wasm); watched by `serve`.
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Option<PathBuf>,
+}
+
+/// How often a watched plugin directory is scanned.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// A registry with the built-in plugin and the directory's, and the directory watch (kept
+/// alive by the caller for as long as changes should be followed).
+pub async fn registry(
+    settings: Settings,
+    args: &PluginArgs,
+) -> Result<(Arc<Registry>, Option<DirectoryWatch>), String> {
+    let runtime = Runtime::with_settings(settings).map_err(|e| e.to_string())?;
+    let registry = Arc::new(Registry::new(Arc::new(runtime)));
+    registry
+        .install(
+            "migrate",
+            Some("builtin"),
+            builtin_plugins::MIGRATE.to_vec(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let watch = match &args.plugin_dir {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!("--plugin-dir {} is not a directory", dir.display()));
+        }
+        Some(dir) => {
+            Some(DirectoryWatch::start(registry.clone(), dir.clone(), WATCH_INTERVAL).await)
+        }
+        None => None,
+    };
+    Ok((registry, watch))
+}
