@@ -20,7 +20,12 @@ pub struct CloudArgs {
     #[arg(long = "os-interface", value_name = "INTERFACE")]
     pub interface: Option<String>,
     /// Use this compute endpoint instead of the catalog's (with OS_TOKEN, no Keystone is needed).
-    #[arg(long, env = "OS_COMPUTE_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        env = "OS_COMPUTE_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub compute_endpoint: Option<String>,
 }
 

@@ -4,10 +4,12 @@ pub mod apply;
 pub mod cloud;
 pub mod demo;
 pub mod exit;
+pub mod jobs;
 pub mod logging;
 pub mod plugins;
 pub mod render;
 pub mod run;
+pub mod serve;
 pub mod stand_in;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -64,6 +66,9 @@ pub enum Command {
     /// Validate a Watcher action plan, then run it as a DAG.
     #[command(after_help = apply::EXAMPLES)]
     Apply(apply::ApplyArgs),
+    /// Serve an HTTP API to submit actions and plans, follow and cancel them.
+    #[command(after_help = serve::EXAMPLES)]
+    Serve(serve::ServeArgs),
     /// Serve the Nova stand-in on 127.0.0.1 (for plugin authors and other test suites).
     #[command(
         after_help = "Prints one JSON line when ready: {\"endpoint\": ..., \"hosts\": [...], \"servers\": [...]}\n\nExample:\n  wasm-action nova-stand-in --servers 3 --timings fast"
@@ -78,6 +83,7 @@ pub async fn dispatch(args: Args) -> u8 {
         Command::Demo(demo_args) => demo::demo(demo_args, settings).await,
         Command::Run(run_args) => run::run(run_args, settings).await,
         Command::Apply(apply_args) => apply::apply(apply_args, settings).await,
+        Command::Serve(serve_args) => serve::serve(serve_args, settings).await,
         Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,
     }
 }

@@ -1,5 +1,6 @@
 //! `wasm-action run`: one phase of one action against a compute endpoint.
 
+use super::cloud::{self, CloudArgs};
 use super::exit;
 use super::render::{Output, progress_printer, result_json, result_text};
 use std::path::PathBuf;
@@ -8,11 +9,13 @@ use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime, Settings};
 
 /// Examples shown by `wasm-action run --help`.
 pub const EXAMPLES: &str = "Examples:
-  export OS_COMPUTE_ENDPOINT=https://nova.example:8774/v2.1 OS_AUTH_TOKEN=$(openstack token issue -f value -c id)
+  wasm-action run --os-cloud prod --phase pre-condition --params-file action.json
+  export OS_COMPUTE_ENDPOINT=https://nova.example:8774/v2.1 OS_TOKEN=$(openstack token issue -f value -c id)
   wasm-action run --phase pre-condition --params '{\"resource_id\": \"b9bab5bb-a8c3-4dd8-ae57-218338e27cd3\", \"migration_type\": \"cold\", \"source_node\": \"compute1\", \"destination_node\": \"compute3\"}'
   wasm-action run --params-file action.json --output json
 
-Exit codes: 0 success, 2 usage error, 3 skipped by the pre-condition, 4 action error, 5 host error.";
+Exit codes: 0 success, 2 usage error, 3 skipped by the pre-condition, 4 action error,
+5 host error (the cloud, the plugin or the sandbox).";
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
@@ -29,19 +32,14 @@ pub struct RunArgs {
     /// The plugin component (.wasm); the built-in migrate action when absent.
     #[arg(long)]
     pub plugin: Option<PathBuf>,
-    /// The compute (Nova) endpoint, e.g. https://nova.example:8774/v2.1.
-    #[arg(long, env = "OS_COMPUTE_ENDPOINT")]
-    pub compute_endpoint: Option<String>,
-    /// A Keystone token; the host adds it to the plugin's requests (the plugin never sees it).
-    /// Prefer the environment variable: command lines are visible to other users.
-    #[arg(long, env = "OS_AUTH_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
     /// Give up after this many seconds (default: the action's own, 900 for migrate).
     #[arg(long)]
     pub deadline: Option<u64>,
     /// How to print the result on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
 }
 
 /// Runs the phase and returns the exit code.
@@ -70,15 +68,14 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         args.phase,
         Phase::Schema | Phase::Description | Phase::Validate
     );
-    let endpoint = match (&args.compute_endpoint, needs_nova) {
-        (Some(endpoint), _) => endpoint.clone(),
-        (None, false) => "http://127.0.0.1:9".into(),
-        (None, true) => {
-            return Err((
-                exit::USAGE,
-                "--compute-endpoint (or OS_COMPUTE_ENDPOINT) is required for this phase".into(),
-            ));
-        }
+    // Schema, description and validate never reach a service: no cloud needed for them.
+    let (endpoint, credentials) = if needs_nova {
+        let (endpoint, credentials) = cloud::connect(&args.cloud)
+            .await
+            .map_err(|e| (exit::HOST_ERROR, e))?;
+        (endpoint, Some(credentials))
+    } else {
+        ("http://127.0.0.1:9".to_string(), None)
     };
     let host_error = |e: wasm_action_host::HostError| (exit::HOST_ERROR, e.to_string());
     let runtime = Runtime::with_settings(settings).map_err(host_error)?;
@@ -88,7 +85,8 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         .and_then(|p| p.file_stem())
         .map_or("migrate".into(), |s| s.to_string_lossy().into_owned());
     let plugin = runtime.load(&name, &wasm).map_err(host_error)?;
-    let mut call = Call::new(endpoint, args.token.clone());
+    let mut call = Call::new(endpoint, None);
+    call.credentials = credentials;
     call.deadline = args.deadline.map(Duration::from_secs);
     call.observer = progress_printer(Instant::now(), false);
     let result = runtime

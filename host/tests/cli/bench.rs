@@ -1,0 +1,105 @@
+//! A cloud for the binary: Keystone and Nova doubles, a clouds.yaml pointing at them, and a way
+//! to run `wasm-action` with an environment that holds nothing else.
+
+use keystone_double::{ADMIN_PASSWORD, KeystoneDouble};
+use nova_double::{Config, NovaDouble, ServerSpec, Timings};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// The doubles and the operator's configuration directory.
+pub struct Cloud {
+    pub nova: NovaDouble,
+    pub keystone: KeystoneDouble,
+    pub home: tempfile::TempDir,
+}
+
+impl Cloud {
+    /// Fast Nova, Keystone with distinct tokens, clouds.yaml with `admin` (password),
+    /// `appcred` (application credential) and `wrong` (a bad password).
+    pub async fn start() -> Cloud {
+        Cloud::with_timings(Timings::fast()).await
+    }
+
+    /// As [`Cloud::start`], with the given Nova step durations.
+    pub async fn with_timings(timings: Timings) -> Cloud {
+        let nova = NovaDouble::start(Config {
+            timings,
+            ..Config::default()
+        })
+        .await
+        .expect("nova double");
+        let mut config =
+            keystone_double::Config::default().with_compute("RegionOne", &nova.endpoint());
+        config.distinct_tokens = true;
+        let keystone = KeystoneDouble::start(config)
+            .await
+            .expect("keystone double");
+        let home = tempfile::tempdir().expect("temp home");
+        let clouds = format!(
+            "clouds:\n  admin:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: {ADMIN_PASSWORD}\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n  wrong:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: not-the-password-xyzzy\n      project_name: admin\n",
+            url = keystone.endpoint(),
+            id = keystone_double::APP_CREDENTIAL_ID,
+            secret = keystone_double::APP_CREDENTIAL_SECRET,
+        );
+        std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
+        Cloud {
+            nova,
+            keystone,
+            home,
+        }
+    }
+
+    /// An ACTIVE server on `host`.
+    pub fn server_on(&self, host: &str) -> String {
+        self.nova.add_server(ServerSpec::active(host))
+    }
+
+    /// A file in the configuration directory.
+    pub fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.home.path().join(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// `wasm-action` with `args`, an empty environment but HOME and the clouds.yaml, and `env`.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-action"));
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env(
+                "OS_CLIENT_CONFIG_FILE",
+                self.home.path().join("clouds.yaml"),
+            )
+            .env("WASM_ACTION_CACHE_DIR", self.home.path().join("cache"))
+            .stdin(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    /// Runs `wasm-action` to its end (off the runtime's thread, so the doubles keep answering).
+    pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args, env);
+        tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
+            .await
+            .expect("join")
+    }
+}
+
+/// Stdout as JSON.
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", text(output)))
+}
+
+/// Stdout and stderr, for messages.
+pub fn text(output: &Output) -> String {
+    format!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `wasm-action` binary: `run`, `apply` and `serve` against the
+//! Keystone and Nova doubles, configured through clouds.yaml as an operator would.
+
+mod apply;
+mod bench;
+mod run;
+mod secrets;
+mod serve;

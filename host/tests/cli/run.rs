@@ -1,0 +1,182 @@
+//! `wasm-action run`: one phase, exit codes that tell outcomes apart.
+
+use crate::bench::*;
+use serde_json::json;
+
+fn params(server: &str, destination: &str) -> String {
+    json!({"resource_id": server, "migration_type": "cold", "source_node": "compute1", "destination_node": destination}).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_executes_a_cold_migration_with_clouds_yaml_password_auth() {
+    let cloud = Cloud::start().await;
+    let server = cloud.server_on("compute1");
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--os-cloud",
+                "admin",
+                "--params",
+                &params(&server, "compute2"),
+                "--output",
+                "json",
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(json(&output)["status"], "succeeded");
+    assert_eq!(cloud.nova.server(&server).expect("server").host, "compute2");
+    assert!(cloud.keystone.tokens_issued() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_an_application_credential_works_too() {
+    let cloud = Cloud::start().await;
+    let server = cloud.server_on("compute1");
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--os-cloud",
+                "appcred",
+                "--phase",
+                "pre-condition",
+                "--params",
+                &params(&server, "compute2"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_with_a_token_and_an_explicit_endpoint_needs_no_keystone() {
+    let cloud = Cloud::start().await;
+    let server = cloud.server_on("compute1");
+    let endpoint = cloud.nova.endpoint();
+    let env = [
+        ("OS_TOKEN", "admin:admin:admin"),
+        ("OS_COMPUTE_ENDPOINT", endpoint.as_str()),
+    ];
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--phase",
+                "pre-condition",
+                "--params",
+                &params(&server, "compute2"),
+            ],
+            &env,
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(cloud.keystone.tokens_issued(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skipped_pre_condition_exits_3() {
+    let cloud = Cloud::start().await;
+    let server = cloud.server_on("compute3");
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--os-cloud",
+                "admin",
+                "--phase",
+                "pre-condition",
+                "--params",
+                &params(&server, "compute2"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("skip"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_error_exits_4_with_its_kind() {
+    let cloud = Cloud::start().await;
+    let server = cloud.server_on("compute1");
+    let args = [
+        "run",
+        "--os-cloud",
+        "admin",
+        "--phase",
+        "pre-condition",
+        "--output",
+        "json",
+        "--params",
+        &params(&server, "compute9"),
+    ];
+    let output = cloud.run(&args, &[]).await;
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert_eq!(json(&output)["error"]["kind"], "not-found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_parameters_exit_4_as_invalid_input_and_reach_no_service() {
+    let cloud = Cloud::start().await;
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--os-cloud",
+                "admin",
+                "--output",
+                "json",
+                "--params",
+                r#"{"resource_id": "nope"}"#,
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert_eq!(json(&output)["error"]["kind"], "invalid-input");
+    assert!(cloud.nova.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_exits_5_with_a_clear_error() {
+    let cloud = Cloud::start().await;
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--os-cloud",
+                "wrong",
+                "--phase",
+                "pre-condition",
+                "--params",
+                &params("b9bab5bb-a8c3-4dd8-ae57-218338e27cd3", "compute2"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("401") || stderr.to_lowercase().contains("refused"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let cloud = Cloud::start().await;
+    let output = cloud
+        .run(&["run", "--phase", "teleport", "--params", "{}"], &[])
+        .await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let output = cloud.run(&["run", "--os-cloud", "admin"], &[]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
