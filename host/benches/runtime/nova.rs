@@ -1,6 +1,5 @@
 //! The Nova stand-in in a child process, and a plain HTTP client for admin requests to it.
 
-use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -64,38 +63,12 @@ impl StandIn {
     }
 }
 
-/// One request over a fresh connection (as the plugin's requests are made); status and body.
+/// One admin request over a fresh connection (as the plugin's requests are made).
 pub async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, Vec<u8>) {
-    let uri: http::Uri = url.parse().expect("a URL");
-    let authority = uri.authority().expect("an authority").to_string();
-    let stream = tokio::net::TcpStream::connect(&authority)
+    let body = body.map(|b| b.to_string());
+    nova_double::client::admin_request(method, url, body.as_deref())
         .await
-        .expect("connect");
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .expect("handshake");
-    tokio::spawn(connection);
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = http::Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
-        .header("host", authority)
-        .header("x-auth-token", ADMIN)
-        .header("content-type", "application/json")
-        .header("openstack-api-version", "compute 2.80")
-        .body(Full::new(bytes::Bytes::from(bytes)))
-        .expect("a request");
-    let response = sender.send_request(request).await.expect("an answer");
-    let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes()
-        .to_vec();
-    (status, body)
+        .expect("the stand-in answers")
 }
 
 /// Disables the nova-compute service of `host`, as an operator would.

@@ -5,7 +5,6 @@ use super::exit;
 use super::render::{Output, progress_printer, result_json, result_text};
 use super::stand_in::Speed;
 use clap::ValueEnum;
-use http_body_util::{BodyExt, Empty};
 use nova_double::{Config, NovaDouble, ServerSpec};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -13,9 +12,6 @@ use std::time::Instant;
 use wasm_action_host::{
     Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime, Settings, Source,
 };
-
-/// The stand-in's admin token (it accepts `USER:PROJECT[:ROLES]`, like the recording's shim).
-const ADMIN_TOKEN: &str = "admin:admin";
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -83,7 +79,10 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
                         "source_node": "compute1", "destination_node": "compute3"})
         .to_string();
     let start = Instant::now();
-    let mut call = Call::new(nova.endpoint(), Some(ADMIN_TOKEN.into()));
+    let mut call = Call::new(
+        nova.endpoint(),
+        Some(nova_double::client::ADMIN_TOKEN.into()),
+    );
     call.observer = progress_printer(start, text);
     let mut results = Vec::new();
     let mut execute_secs = 0.0;
@@ -173,27 +172,9 @@ fn stops_here(result: &PhaseResult) -> Option<u8> {
 
 /// Asks the stand-in over HTTP, as an admin would, so what is printed is what Nova shows.
 async fn migration_record(nova: &NovaDouble, server: &str) -> Result<Value, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("reading the migration record: {e}");
-    let stream = tokio::net::TcpStream::connect(nova.addr())
+    let url = format!("{}/os-migrations?instance_uuid={server}", nova.endpoint());
+    let (_, body) = nova_double::client::admin_request("GET", &url, None)
         .await
-        .map_err(|e| fail(&e))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| fail(&e))?;
-    tokio::spawn(connection);
-    let request = http::Request::get(format!("/v2.1/os-migrations?instance_uuid={server}"))
-        .header("host", nova.addr().to_string())
-        .header("x-auth-token", ADMIN_TOKEN)
-        .header("openstack-api-version", "compute 2.80")
-        .body(Empty::<bytes::Bytes>::new())
-        .map_err(|e| fail(&e))?;
-    let response = sender.send_request(request).await.map_err(|e| fail(&e))?;
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| fail(&e))?
-        .to_bytes();
-    serde_json::from_slice(&body).map_err(|e| fail(&e))
+        .map_err(|e| format!("reading the migration record: {e}"))?;
+    serde_json::from_slice(&body).map_err(|e| format!("reading the migration record: {e}"))
 }

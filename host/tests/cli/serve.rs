@@ -1,38 +1,16 @@
 //! `wasm-action serve`: submit, poll, cancel, and a draining shutdown.
 
 use crate::bench::*;
-use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 async fn call(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let uri: http::Uri = format!("{base}{path}").parse().expect("a URL");
-    let authority = uri.authority().expect("authority").to_string();
-    let stream = tokio::net::TcpStream::connect(&authority)
-        .await
-        .expect("connect");
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+    let body = body.map(|b| b.to_string());
+    let (status, bytes) =
+        nova_double::client::request(method, &format!("{base}{path}"), &[], body.as_deref())
             .await
-            .expect("handshake");
-    tokio::spawn(connection);
-    let request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", authority)
-        .body(Full::new(bytes::Bytes::from(
-            body.map(|b| b.to_string()).unwrap_or_default(),
-        )))
-        .expect("request");
-    let response = sender.send_request(request).await.expect("answer");
-    let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
+            .expect("the service answers");
     (
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),

@@ -20,6 +20,7 @@
 
 mod actions;
 mod api;
+pub mod client;
 mod clock;
 mod cold;
 mod config;

@@ -1,6 +1,5 @@
 //! The test bench: the real built component in the real host, against a fresh Nova double.
 
-use http_body_util::{BodyExt, Full};
 use nova_double::{Config, MigrationView, NovaDouble, ServerSpec, ServerView, Timings};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -96,30 +95,11 @@ impl Cloud {
 
     /// Sends one admin request to the double at microversion 2.80; returns the status.
     pub async fn nova_request(&self, method: &str, path: &str, body: Option<Value>) -> u16 {
-        let stream = tokio::net::TcpStream::connect(self.nova.addr())
-            .await
-            .expect("connect to the double");
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .expect("HTTP handshake");
-        tokio::spawn(connection);
-        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-        let request = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.nova.addr().to_string())
-            .header("x-auth-token", ADMIN)
-            .header("content-type", "application/json")
-            .header("openstack-api-version", "compute 2.80")
-            .body(Full::new(bytes::Bytes::from(bytes)))
-            .expect("a valid request");
-        let response = sender
-            .send_request(request)
+        let url = format!("http://{}{path}", self.nova.addr());
+        let body = body.map(|b| b.to_string());
+        let (status, _) = nova_double::client::admin_request(method, &url, body.as_deref())
             .await
             .expect("the double answers");
-        let status = response.status().as_u16();
-        let _ = response.into_body().collect().await;
         status
     }
 
