@@ -23,6 +23,7 @@ pub struct PluginRunner {
     credentials: Option<Arc<dyn Credentials>>,
     deadline: Option<Duration>,
     observer: Option<ActionObserver>,
+    tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>,
 }
 
 impl std::fmt::Debug for PluginRunner {
@@ -47,12 +48,19 @@ impl PluginRunner {
             credentials,
             deadline: None,
             observer: None,
+            tls: None,
         }
     }
 
     /// Each phase may take this long (the plugin's default otherwise).
     pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// Whom to trust for HTTPS (a private CA); the Mozilla roots otherwise.
+    pub fn with_tls(mut self, tls: Option<Arc<tokio_rustls::rustls::ClientConfig>>) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -66,6 +74,7 @@ impl PluginRunner {
         let mut call = Call::new(self.compute_endpoint.clone(), None);
         call.credentials = self.credentials.clone();
         call.deadline = self.deadline;
+        call.tls = self.tls.clone();
         call.request_id = format!("req-{}", action.uuid);
         if let Some(observer) = &self.observer {
             let (observer, uuid) = (observer.clone(), action.uuid.clone());

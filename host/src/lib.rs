@@ -34,6 +34,7 @@ pub mod policy;
 mod registry;
 mod runtime;
 mod state;
+mod tls;
 mod watch;
 
 pub use applier::{ActionObserver, PluginRunner, PluginValidator};

@@ -16,6 +16,7 @@ use hyper::body::{Body, Frame};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tokio_rustls::rustls::ClientConfig;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Headers that carry credentials: only the host may set them.
@@ -40,6 +41,7 @@ pub struct OutboundHooks {
     observer: Observer,
     tripwire: Tripwire,
     body_limit: u64,
+    tls: Option<Arc<ClientConfig>>,
 }
 
 impl std::fmt::Debug for OutboundHooks {
@@ -63,6 +65,7 @@ impl OutboundHooks {
         observer: Observer,
         tripwire: Tripwire,
         body_limit: u64,
+        tls: Option<Arc<ClientConfig>>,
     ) -> Self {
         OutboundHooks {
             plugin,
@@ -71,6 +74,7 @@ impl OutboundHooks {
             observer,
             tripwire,
             body_limit,
+            tls,
         }
     }
 
@@ -109,7 +113,7 @@ impl WasiHttpHooks for OutboundHooks {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         tracing::debug!(plugin = %self.plugin, %target, "outgoing request");
-        let credentials = self.credentials.clone();
+        let (credentials, tls) = (self.credentials.clone(), self.tls.clone());
         let (tripwire, limit, plugin) =
             (self.tripwire.clone(), self.body_limit, self.plugin.clone());
         Box::new(async move {
@@ -122,13 +126,13 @@ impl WasiHttpHooks for OutboundHooks {
                 Some(c) => Some(c.token().await.map_err(credential_error)?),
                 None => None,
             };
-            let mut sent = send_once(&parts, &body, token.as_deref(), options).await?;
+            let mut sent = send_once(&parts, &body, token.as_deref(), options, &tls).await?;
             if sent.0.status() == StatusCode::UNAUTHORIZED
                 && let (Some(c), Some(stale)) = (&credentials, &token)
                 && let Some(fresh) = c.renew(stale).await.map_err(credential_error)?
             {
                 tracing::info!(plugin = %plugin, %target, "401 from the service: sending again with a renewed token");
-                sent = send_once(&parts, &body, Some(&fresh), options).await?;
+                sent = send_once(&parts, &body, Some(&fresh), options, &tls).await?;
             }
             limit_body(sent, limit, tripwire)
         })
@@ -140,6 +144,7 @@ async fn send_once(
     body: &Bytes,
     token: Option<&str>,
     options: Option<RequestOptions>,
+    tls: &Option<Arc<ClientConfig>>,
 ) -> Sent {
     let mut request = Request::builder()
         .method(parts.method.clone())
@@ -159,6 +164,11 @@ async fn send_once(
     let request = request
         .body(body)
         .map_err(|e| HttpError::InternalError(Some(e.to_string())))?;
+    if let Some(config) = tls
+        && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+    {
+        return crate::tls::send(request, config.clone(), options).await;
+    }
     let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
     Ok((response.map(BodyExt::boxed_unsync), Box::new(io)))
 }

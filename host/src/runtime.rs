@@ -17,6 +17,7 @@ use crate::state::CallState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use tokio_rustls::rustls::ClientConfig;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -105,6 +106,9 @@ pub struct Call {
     pub deadline: Option<Duration>,
     /// Receives the plugin's logs and progress.
     pub observer: Observer,
+    /// Whom to trust for HTTPS (e.g. a private CA; see `cloud_auth::tls_config`); `None`: the
+    /// Mozilla roots.
+    pub tls: Option<Arc<ClientConfig>>,
 }
 
 impl std::fmt::Debug for Call {
@@ -127,6 +131,7 @@ impl Call {
             request_id: format!("req-{}", uuid::Uuid::new_v4()),
             deadline: None,
             observer: crate::events::ignore(),
+            tls: None,
         }
     }
 }
@@ -291,6 +296,7 @@ impl Runtime {
             call.observer.clone(),
             tripwire.clone(),
             limits.response_body_bytes,
+            call.tls.clone(),
         );
         let limiter = MemoryLimiter::new(limits.memory_bytes, tripwire.clone());
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);

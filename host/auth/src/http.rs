@@ -157,7 +157,7 @@ where
 
 /// rustls on `ring` (the provider the workspace already builds), trusting `ca_file` when
 /// given, else the Mozilla roots (what Python's `requests` trusts through `certifi`).
-fn tls_config(ca_file: Option<&Path>) -> Result<ClientConfig, AuthError> {
+pub fn tls_config(ca_file: Option<&Path>) -> Result<ClientConfig, AuthError> {
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {

@@ -74,6 +74,7 @@ mod settings;
 mod time;
 
 pub use error::AuthError;
+pub use http::tls_config;
 pub use options::{
     AuthMethod, AuthOptions, CredentialRef, DEFAULT_DOMAIN_ID, DEFAULT_REFRESH_MARGIN,
     DEFAULT_TIMEOUT, DomainRef, Interface, Overrides, ProjectScope, UserRef,

@@ -89,12 +89,13 @@ async fn run_plan(args: &ApplyArgs, settings: Settings) -> Result<u8, (u8, Strin
             return Ok(exit::USAGE);
         }
     };
-    let (endpoint, credentials) = cloud::connect(&args.cloud)
+    let connection = cloud::connect(&args.cloud)
         .await
         .map_err(|e| (exit::HOST_ERROR, e))?;
     let started = Instant::now();
     let human = std::io::stderr().is_terminal();
-    let runner = PluginRunner::new(registry, endpoint, Some(credentials))
+    let runner = PluginRunner::new(registry, connection.endpoint, Some(connection.credentials))
+        .with_tls(connection.tls)
         .with_deadline(args.deadline.map(Duration::from_secs))
         .with_observer(Arc::new(move |uuid: &str, event: &PluginEvent| {
             plugin_event(started, human, uuid, event)

@@ -4,6 +4,7 @@
 
 use cloud_auth::{AuthOptions, Overrides, Session};
 use std::sync::Arc;
+use tokio_rustls::rustls::ClientConfig;
 use wasm_action_host::{BoxFuture, Credentials};
 
 /// Cloud selection options shared by `run`, `apply` and `serve`.
@@ -29,8 +30,18 @@ pub struct CloudArgs {
     pub compute_endpoint: Option<String>,
 }
 
-/// The compute endpoint and the credentials the host adds to the plugins' requests.
-pub async fn connect(args: &CloudArgs) -> Result<(String, Arc<dyn Credentials>), String> {
+/// Where the plugins' requests go, and what the host adds to them.
+pub struct Connection {
+    /// The compute endpoint.
+    pub endpoint: String,
+    /// The token source.
+    pub credentials: Arc<dyn Credentials>,
+    /// The CA to trust for HTTPS when `OS_CACERT`/`cacert` names one (else the Mozilla roots).
+    pub tls: Option<Arc<ClientConfig>>,
+}
+
+/// Authenticates (when needed) and finds the compute endpoint.
+pub async fn connect(args: &CloudArgs) -> Result<Connection, String> {
     let overrides = Overrides {
         cloud: args.cloud.clone(),
         compute_endpoint: args.compute_endpoint.clone(),
@@ -39,10 +50,20 @@ pub async fn connect(args: &CloudArgs) -> Result<(String, Arc<dyn Credentials>),
     };
     let options = AuthOptions::resolve(&overrides, &|name| std::env::var(name).ok())
         .map_err(|e| e.to_string())?;
+    let tls = match &options.ca_file {
+        Some(path) => Some(Arc::new(
+            cloud_auth::tls_config(Some(path)).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
     let session = Session::connect(options).await.map_err(|e| e.to_string())?;
     let endpoint = session.compute_endpoint().to_string();
     tracing::info!(compute_endpoint = %endpoint, "connected");
-    Ok((endpoint, Arc::new(SessionCredentials(session))))
+    Ok(Connection {
+        endpoint,
+        credentials: Arc::new(SessionCredentials(session)),
+        tls,
+    })
 }
 
 /// A Keystone session as the host's token source.

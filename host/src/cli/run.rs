@@ -69,13 +69,13 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         Phase::Schema | Phase::Description | Phase::Validate
     );
     // Schema, description and validate never reach a service: no cloud needed for them.
-    let (endpoint, credentials) = if needs_nova {
-        let (endpoint, credentials) = cloud::connect(&args.cloud)
-            .await
-            .map_err(|e| (exit::HOST_ERROR, e))?;
-        (endpoint, Some(credentials))
-    } else {
-        ("http://127.0.0.1:9".to_string(), None)
+    let connection = match needs_nova {
+        true => Some(
+            cloud::connect(&args.cloud)
+                .await
+                .map_err(|e| (exit::HOST_ERROR, e))?,
+        ),
+        false => None,
     };
     let host_error = |e: wasm_action_host::HostError| (exit::HOST_ERROR, e.to_string());
     let runtime = Runtime::with_settings(settings).map_err(host_error)?;
@@ -85,8 +85,12 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         .and_then(|p| p.file_stem())
         .map_or("migrate".into(), |s| s.to_string_lossy().into_owned());
     let plugin = runtime.load(&name, &wasm).map_err(host_error)?;
-    let mut call = Call::new(endpoint, None);
-    call.credentials = credentials;
+    let mut call = Call::new("http://127.0.0.1:9", None);
+    if let Some(connection) = connection {
+        call.compute_endpoint = connection.endpoint;
+        call.credentials = Some(connection.credentials);
+        call.tls = connection.tls;
+    }
     call.deadline = args.deadline.map(Duration::from_secs);
     call.observer = progress_printer(Instant::now(), false);
     let result = runtime

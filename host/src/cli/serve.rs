@@ -73,9 +73,14 @@ pub async fn serve(args: ServeArgs, settings: Settings) -> u8 {
 
 async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> {
     let (registry, _watch) = plugins::registry(settings, &args.plugins).await?;
-    let (endpoint, credentials) = cloud::connect(&args.cloud).await?;
-    let runner = PluginRunner::new(registry.clone(), endpoint, Some(credentials))
-        .with_deadline(args.deadline.map(Duration::from_secs));
+    let connection = cloud::connect(&args.cloud).await?;
+    let runner = PluginRunner::new(
+        registry.clone(),
+        connection.endpoint,
+        Some(connection.credentials),
+    )
+    .with_tls(connection.tls)
+    .with_deadline(args.deadline.map(Duration::from_secs));
     let service = Arc::new(Service {
         registry,
         jobs: Jobs::new(Arc::new(runner), args.max_parallel),

@@ -5,3 +5,4 @@ mod bench;
 mod credentials;
 mod hostile;
 mod limits;
+mod tls;
