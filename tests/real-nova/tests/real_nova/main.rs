@@ -1,0 +1,25 @@
+//! The real migrate component, in the real host, against REAL OpenStack Nova 34.0.0 (with
+//! placement 16.0.0), installed from PyPI into a venv by `tests/real-nova/setup.sh` and served by
+//! `tests/real-nova/harness.py` on Nova's own functional-test fixtures: nova-api, conductor,
+//! scheduler and compute1..3 on a fake virt driver, in one Python process.
+//!
+//! Every test starts a fresh harness (≈ 4–8 s; a long-lived one degrades) and checks what Nova
+//! itself then shows through its API as an admin: host, status, ids, `/os-migrations`.
+//! `REAL_NOVA=0` disables the suite loudly; a failed setup fails the tests.
+
+mod harness;
+mod nova;
+
+mod cold;
+mod failures;
+mod live;
+mod policy;
+mod undo;
+
+/// A fresh real Nova, or `None` (after a loud line) when `REAL_NOVA=0`.
+fn real_nova() -> Option<nova::Cloud> {
+    if harness::disabled() {
+        return None;
+    }
+    Some(nova::Cloud::start())
+}

@@ -1,0 +1,210 @@
+//! Talking to real Nova directly (as an admin or another client), and running the component.
+
+use crate::harness::RealNova;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use wasm_action_host::{ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Runtime};
+
+/// The admin token of the harness's auth stand-in (`USER:PROJECT[:ROLES]`).
+pub const ADMIN: &str = "admin:admin";
+
+/// One engine and one compiled component per test binary: compiling is the slow part.
+fn plugin() -> &'static (Runtime, Plugin) {
+    static PLUGIN: OnceLock<(Runtime, Plugin)> = OnceLock::new();
+    PLUGIN.get_or_init(|| {
+        let runtime = Runtime::new().expect("the engine starts");
+        let plugin = runtime
+            .load("migrate", builtin_plugins::MIGRATE)
+            .expect("the built component loads");
+        (runtime, plugin)
+    })
+}
+
+/// A started real Nova plus a client for it.
+pub struct Cloud {
+    pub nova: RealNova,
+    authority: String,
+}
+
+/// One HTTP answer from Nova.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Cloud {
+    /// Starts a fresh harness; a failure to start fails the test with the harness's stderr.
+    pub fn start() -> Cloud {
+        let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+        eprintln!(
+            "real-nova: harness ready in {:.1} s",
+            nova.startup.as_secs_f64()
+        );
+        let authority = nova
+            .endpoint
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Cloud { nova, authority }
+    }
+
+    /// Runs one phase of the real component with `token`; a host error fails the test.
+    pub async fn run_as(&self, token: &str, phase: Phase, params: &Value) -> PhaseResult {
+        let (runtime, plugin) = plugin();
+        let mut call = Call::new(self.nova.endpoint.clone(), Some(token.into()));
+        call.deadline = Some(Duration::from_secs(120));
+        runtime
+            .call(plugin, &call, phase, &params.to_string())
+            .await
+            .unwrap_or_else(|e| panic!("the host gets an answer: {e:?}"))
+    }
+
+    /// Runs one phase as admin.
+    pub async fn run(&self, phase: Phase, params: &Value) -> PhaseResult {
+        self.run_as(ADMIN, phase, params).await
+    }
+
+    /// One admin request to `path` (under the host, e.g. `/v2.1/servers`) at microversion 2.80.
+    pub async fn request(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.request_as(ADMIN, method, path, body).await
+    }
+
+    /// One request with `token` at microversion 2.80 (the repo's shared local HTTP client).
+    pub async fn request_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let url = format!("http://{}{path}", self.authority);
+        let headers = [
+            ("x-auth-token", token),
+            ("openstack-api-version", "compute 2.80"),
+        ];
+        let body = body.map(|b| b.to_string());
+        let (status, raw) = nova_double::client::request(method, &url, &headers, body.as_deref())
+            .await
+            .unwrap_or_else(|e| {
+                let tail = self.nova.stderr_tail();
+                panic!("real Nova answers {method} {path}: {e}\n{tail}")
+            });
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Answer { status, body }
+    }
+
+    /// The server as real Nova shows it to an admin.
+    pub async fn server(&self, id: &str) -> Value {
+        let answer = self
+            .request("GET", &format!("/v2.1/servers/{id}"), None)
+            .await;
+        assert_eq!(answer.status, 200, "GET server {id}: {answer:?}");
+        answer.body["server"].clone()
+    }
+
+    /// `GET /os-migrations?instance_uuid=` (2.80), newest first.
+    pub async fn migrations_of(&self, id: &str) -> Vec<Value> {
+        let path = format!("/v2.1/os-migrations?instance_uuid={id}");
+        let answer = self.request("GET", &path, None).await;
+        assert_eq!(answer.status, 200, "GET os-migrations: {answer:?}");
+        answer.body["migrations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Posts a server action as an admin client other than the action.
+    pub async fn action(&self, id: &str, body: Value) -> Answer {
+        self.request("POST", &format!("/v2.1/servers/{id}/action"), Some(body))
+            .await
+    }
+
+    /// Polls (50 ms) until the server's status is `status`, at most `within`.
+    pub async fn wait_for_status(&self, id: &str, status: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let server = self.server(id).await;
+            if server["status"] == status {
+                return server;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server {id} not {status} within {within:?}: {server}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Disables the nova-compute service of `host` through the real os-services API.
+    pub async fn disable_compute(&self, host: &str) {
+        let path = format!("/v2.1/os-services?binary=nova-compute&host={host}");
+        let services = self.request("GET", &path, None).await;
+        let id = services.body["services"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no nova-compute on {host}: {services:?}"))
+            .to_string();
+        let body = json!({"status": "disabled", "disabled_reason": "maintenance"});
+        let answer = self
+            .request("PUT", &format!("/v2.1/os-services/{id}"), Some(body))
+            .await;
+        assert_eq!(answer.status, 200, "disable {host}: {answer:?}");
+    }
+
+    /// The path of the harness's control endpoint (it shares Nova's port).
+    fn control_path(&self) -> &str {
+        let url = self.nova.control.trim_start_matches("http://");
+        url.find('/').map_or("", |slash| &url[slash..])
+    }
+
+    /// Sets the fake driver's faults and delays through the harness's control endpoint.
+    pub async fn inject(&self, faults: Value) {
+        let path = format!("{}/faults", self.control_path());
+        let answer = self.request("PUT", &path, Some(faults)).await;
+        assert_eq!(answer.status, 200, "inject faults: {answer:?}");
+    }
+
+    /// Stops a server (os-stop through the harness, which waits for SHUTOFF).
+    pub async fn stop(&self, id: &str) {
+        let path = format!("{}/servers/{id}/stop", self.control_path());
+        let answer = self.request("POST", &path, None).await;
+        assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
+    }
+}
+
+/// Parameters of a cold migration.
+pub fn cold(id: &str, source: &str, destination: Option<&str>) -> Value {
+    json!({"resource_id": id, "migration_type": "cold", "source_node": source, "destination_node": destination})
+}
+
+/// Parameters of a live migration.
+pub fn live(id: &str, source: &str, destination: Option<&str>) -> Value {
+    json!({"resource_id": id, "migration_type": "live", "source_node": source, "destination_node": destination})
+}
+
+/// The outcome's details of a successful execute/revert/abort.
+pub fn details(result: PhaseResult) -> Value {
+    match result {
+        Ok(PhaseOutput::Outcome(outcome)) => {
+            serde_json::from_str(&outcome.details).expect("details are JSON")
+        }
+        other => panic!("expected an outcome, got {other:?}"),
+    }
+}
+
+/// The typed action error of a failed phase.
+pub fn error(result: PhaseResult) -> ActionError {
+    match result {
+        Err(error) => error,
+        Ok(other) => panic!("expected an action error, got {other:?}"),
+    }
+}
+
+/// `(host, status)` of a server as Nova shows it.
+pub fn placement(server: &Value) -> (String, String) {
+    let text = |key: &str| server[key].as_str().unwrap_or_default().to_string();
+    (text("OS-EXT-SRV-ATTR:host"), text("status"))
+}
