@@ -308,6 +308,8 @@ fn failure(
     request_id: &Option<String>,
     what: &str,
 ) -> ActionError {
+    let settled = with_fault(step, server);
+    let server = &settled;
     let migration = step
         .nova
         .latest_migration(step.server_id, kind)
@@ -342,6 +344,22 @@ fn failure(
         fault: server.fault.clone(),
         request_id: request_id.clone(),
     })
+}
+
+/// Nova saves `ERROR` a moment before the fault that explains it (and the migration's `error`):
+/// read the server again for up to a second rather than report a failure without its cause.
+fn with_fault(step: &Move, server: &Server) -> Server {
+    if server.status != "ERROR" || server.fault.is_some() {
+        return server.clone();
+    }
+    for _ in 0..5 {
+        crate::http::sleep_ms(200);
+        match step.nova.server(step.server_id) {
+            Ok(Some(again)) if again.fault.is_some() || again.status != "ERROR" => return again,
+            _ => {}
+        }
+    }
+    server.clone()
 }
 
 fn target<'a>(step: &Move<'a>) -> &'a str {

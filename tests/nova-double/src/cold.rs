@@ -95,7 +95,11 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
     pause(&shared, |t| t.resize_prep).await;
     begin_disk_copy(&mut shared.lock(), &job);
     pause(&shared, |t| t.resize_migrate).await;
-    if !finish_disk_copy(&mut shared.lock(), &job, &dest) {
+    let copied = finish_disk_copy(&mut shared.lock(), &job, &dest);
+    if let Err(late) = copied {
+        if let Some(late) = late {
+            record_fault(&shared, &job, late).await;
+        }
         return;
     }
     pause(&shared, |t| t.resize_finish / 2).await;
@@ -103,7 +107,10 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
         .lock()
         .update_server(&job.server_id, |s| s.task_state = Some("resize_finish"));
     pause(&shared, |t| t.resize_finish / 2).await;
-    finish_resize(&mut shared.lock(), &job, &dest);
+    let late = finish_resize(&mut shared.lock(), &job, &dest);
+    if let Some(late) = late {
+        record_fault(&shared, &job, late).await;
+    }
 }
 
 /// No host can take the server: back to where it was, migration `error`, action `Error`.
@@ -145,13 +152,23 @@ fn begin_disk_copy(state: &mut State, job: &ColdMigration) {
     state.begin_event(&job.server_id, &job.request_id, "compute_resize_instance");
 }
 
-/// The disk is copied unless an injected failure says otherwise; false when the migration ended.
-fn finish_disk_copy(state: &mut State, job: &ColdMigration, dest: &str) -> bool {
+/// The disk is copied unless an injected failure says otherwise (`Err`: the migration ended).
+fn finish_disk_copy(
+    state: &mut State,
+    job: &ColdMigration,
+    dest: &str,
+) -> Result<(), Option<LateFault>> {
     let step = DriverStep::MigrateDiskAndPowerOff;
     if let Some(kind) = state.faults.take_driver(step) {
         let source = job.source.clone();
-        fail(state, job, kind, step, &source, "compute_resize_instance");
-        return false;
+        return Err(fail(
+            state,
+            job,
+            kind,
+            step,
+            &source,
+            "compute_resize_instance",
+        ));
     }
     state.update_server(&job.server_id, |s| {
         s.task_state = Some("resize_migrated");
@@ -165,10 +182,10 @@ fn finish_disk_copy(state: &mut State, job: &ColdMigration, dest: &str) -> bool 
         true,
     );
     state.begin_event(&job.server_id, &job.request_id, "compute_finish_resize");
-    true
+    Ok(())
 }
 
-fn finish_resize(state: &mut State, job: &ColdMigration, dest: &str) {
+fn finish_resize(state: &mut State, job: &ColdMigration, dest: &str) -> Option<LateFault> {
     let step = DriverStep::FinishMigration;
     if let Some(kind) = state.faults.take_driver(step) {
         return fail(state, job, kind, step, dest, "compute_finish_resize");
@@ -184,10 +201,20 @@ fn finish_resize(state: &mut State, job: &ColdMigration, dest: &str) {
         "compute_finish_resize",
         true,
     );
+    None
+}
+
+/// A fault Nova records a moment after the server went to `ERROR` (as real Nova 34 does: it
+/// saves `vm_state=error` first, then the fault and the migration's `error` after a placement
+/// call), so a client can see `ERROR` with no fault yet.
+pub(crate) struct LateFault {
+    message: String,
+    event: &'static str,
 }
 
 /// A driver failure on `host`: a rollback returns the server to the source as it was; an error
-/// leaves it in `ERROR` on `host` with Nova's `MigrationError` fault.
+/// leaves it in `ERROR` on `host`, its fault and the migration's `error` following as a
+/// [`LateFault`].
 fn fail(
     state: &mut State,
     job: &ColdMigration,
@@ -195,28 +222,40 @@ fn fail(
     step: DriverStep,
     host: &str,
     event: &'static str,
-) {
+) -> Option<LateFault> {
     match kind {
-        FailureKind::Rollback => state.update_server(&job.server_id, |s| {
-            s.vm_state = s.settled_vm_state;
-            s.task_state = None;
-            s.host = job.source.clone();
-        }),
+        FailureKind::Rollback => {
+            state.update_server(&job.server_id, |s| {
+                s.vm_state = s.settled_vm_state;
+                s.task_state = None;
+                s.host = job.source.clone();
+            });
+            state.set_migration_status(job.migration_id, "error");
+            state.finish_event(&job.server_id, &job.request_id, event, false);
+            None
+        }
         FailureKind::Error => {
-            let message = format!(
-                "Migration error: injected driver failure in {} on {host}",
-                step.driver_method()
-            );
             state.update_server(&job.server_id, |s| {
                 s.vm_state = "error";
                 s.task_state = None;
                 s.host = host.to_string();
-                s.fault = Some(message);
             });
+            let message = format!(
+                "Migration error: injected driver failure in {} on {host}",
+                step.driver_method()
+            );
+            Some(LateFault { message, event })
         }
     }
+}
+
+/// Records a [`LateFault`] after a short pause.
+async fn record_fault(shared: &Shared, job: &ColdMigration, late: LateFault) {
+    pause(shared, |t| t.resize_finish / 4).await;
+    let mut state = shared.lock();
+    state.update_server(&job.server_id, |s| s.fault = Some(late.message));
     state.set_migration_status(job.migration_id, "error");
-    state.finish_event(&job.server_id, &job.request_id, event, false);
+    state.finish_event(&job.server_id, &job.request_id, late.event, false);
 }
 
 /// `confirmResize`: `VERIFY_RESIZE` for a while, then the original status on the destination.

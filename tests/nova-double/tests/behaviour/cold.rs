@@ -343,7 +343,8 @@ async fn finish_migration_error_leaves_server_in_error_with_fault() {
         kind: FailureKind::Error,
     });
     action(&nova, &id, V256, r#"{"migrate": {"host": "compute1"}}"#).await;
-    wait_for(&nova, &id, |s| s.status == "ERROR").await;
+    // Like real Nova 34, the fault is recorded a moment after the server went to ERROR.
+    wait_for(&nova, &id, |s| s.status == "ERROR" && s.fault.is_some()).await;
     let body = get(&nova, &format!("/servers/{id}"), V256).await.json();
     let server = &body["server"];
     assert_eq!(server["OS-EXT-SRV-ATTR:host"], "compute1");
@@ -390,4 +391,24 @@ async fn stop_then_start_changes_power_state() {
     })
     .await;
     assert_eq!(started.power_state, 1);
+}
+
+#[tokio::test]
+async fn error_on_the_destination_shows_before_its_fault_as_in_real_nova() {
+    let nova = start().await;
+    nova.set_timings(nova_double::Timings {
+        resize_finish: std::time::Duration::from_millis(400),
+        ..nova_double::Timings::fast()
+    });
+    let id = nova.add_server(ServerSpec::active("compute3"));
+    nova.inject(Fault::DriverFailure {
+        step: DriverStep::FinishMigration,
+        kind: FailureKind::Error,
+    });
+    action(&nova, &id, V256, r#"{"migrate": {"host": "compute1"}}"#).await;
+    let first_error = wait_for(&nova, &id, |s| s.status == "ERROR").await;
+    assert_eq!(first_error.fault, None, "ERROR is saved before the fault");
+    let later = wait_for(&nova, &id, |s| s.fault.is_some()).await;
+    assert_eq!(later.status, "ERROR");
+    wait_for_migration(&nova, &id, "error").await;
 }

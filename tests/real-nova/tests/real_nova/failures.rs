@@ -83,13 +83,9 @@ async fn cold_migration_failing_on_the_destination_reports_error_and_fault() {
     assert_eq!(after["fault"]["code"], 500);
     let nova_fault = "Migration error: injected driver failure in finish_migration on compute2";
     assert_eq!(after["fault"]["message"], nova_fault);
-    // KNOWN GAP (real Nova only): finish_resize saves vm_state ERROR first and records the fault
-    // later (after a placement call, in @wrap_instance_fault), so the action, which reports on
-    // the first ERROR it sees, often carries no fault. When it has one, it must be Nova's.
-    match failure.fault.as_deref() {
-        Some(fault) => assert_eq!(fault, nova_fault),
-        None => eprintln!("KNOWN GAP: migration-failed carried no fault (ERROR seen before it)"),
-    }
+    // Nova saves ERROR before the fault (after a placement call, in @wrap_instance_fault); the
+    // action reads the server again until the fault is there, so it always carries Nova's.
+    assert_eq!(failure.fault.as_deref(), Some(nova_fault));
     assert_eq!(cloud.migrations_of(&id).await[0]["status"], "error");
 }
 
