@@ -286,7 +286,7 @@ fn finish(
     kind: &str,
     request_id: Option<String>,
 ) -> Result<Moved, ActionError> {
-    let migration = step.nova.latest_migration(step.server_id, kind)?;
+    let migration = final_migration(step, kind)?;
     host::progress(
         "execute",
         Some(100),
@@ -344,6 +344,30 @@ fn failure(
         fault: server.fault.clone(),
         request_id: request_id.clone(),
     })
+}
+
+/// Migration statuses that are not the end of the story.
+const IN_PROGRESS: [&str; 6] = [
+    "accepted",
+    "queued",
+    "preparing",
+    "running",
+    "pre-migrating",
+    "post-migrating",
+];
+
+/// The migration record once it has its final status: Nova shows the server in place a moment
+/// before it marks a live migration `completed`, so read again for up to two seconds.
+fn final_migration(step: &Move, kind: &str) -> Result<Option<Migration>, ActionError> {
+    let mut migration = step.nova.latest_migration(step.server_id, kind)?;
+    for _ in 0..10 {
+        match &migration {
+            Some(m) if IN_PROGRESS.contains(&m.status.as_str()) => crate::http::sleep_ms(200),
+            _ => break,
+        }
+        migration = step.nova.latest_migration(step.server_id, kind)?;
+    }
+    Ok(migration)
 }
 
 /// Nova saves `ERROR` a moment before the fault that explains it (and the migration's `error`):

@@ -115,13 +115,18 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
 
 /// No host can take the server: back to where it was, migration `error`, action `Error`.
 async fn fail_scheduling(shared: &Shared, job: &ColdMigration) {
-    pause(shared, |t| t.scheduler_failure).await;
+    // As in real Nova 34: the migration turns `error` while the server is still RESIZE
+    // (resize_prep); the server is back a moment later (≈0.34 s and ≈0.6 s there).
+    pause(shared, |t| t.scheduler_failure * 3 / 5).await;
+    shared
+        .lock()
+        .set_migration_status(job.migration_id, "error");
+    pause(shared, |t| t.scheduler_failure * 2 / 5).await;
     let mut state = shared.lock();
     state.update_server(&job.server_id, |s| {
         s.vm_state = s.settled_vm_state;
         s.task_state = None;
     });
-    state.set_migration_status(job.migration_id, "error");
     state.finish_event(
         &job.server_id,
         &job.request_id,

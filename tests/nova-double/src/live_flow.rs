@@ -164,7 +164,15 @@ pub(crate) async fn run(shared: Arc<Shared>, mut job: LiveMigration) {
     if pause_or_abort(&shared, &job.abort, |t| t.live_copy).await {
         return cancel(&shared, &job).await;
     }
-    complete(&mut shared.lock(), &job, &dest);
+    let arrived = complete(&mut shared.lock(), &job, &dest);
+    if arrived {
+        // As in real Nova 34: the server is ACTIVE on the destination a moment before its
+        // migration record turns `completed`.
+        pause(&shared, |t| t.live_copy / 8).await;
+        let mut state = shared.lock();
+        state.set_migration_status(job.migration_id, "completed");
+        state.finish_event(&job.server_id, &job.request_id, COMPUTE_EVENT, true);
+    }
 }
 
 fn set_phase(state: &mut State, job: &LiveMigration, status: &'static str, first: bool) {
@@ -184,8 +192,9 @@ async fn cancel(shared: &Shared, job: &LiveMigration) {
     state.finish_event(&job.server_id, &job.request_id, COMPUTE_EVENT, true);
 }
 
-/// The copy ended: on the destination, or rolled back / failed by an injected driver failure.
-fn complete(state: &mut State, job: &LiveMigration, dest: &str) {
+/// The copy ended: on the destination (true: the record is completed by the caller), or rolled
+/// back / failed by an injected driver failure.
+fn complete(state: &mut State, job: &LiveMigration, dest: &str) -> bool {
     let (status, ok) = match state.faults.take_driver(DriverStep::LiveMigration) {
         Some(FailureKind::Rollback) => {
             state.update_server(&job.server_id, |s| s.task_state = None);
@@ -208,9 +217,10 @@ fn complete(state: &mut State, job: &LiveMigration, dest: &str) {
                 s.host = dest.to_string();
                 s.task_state = None;
             });
-            ("completed", true)
+            return true;
         }
     };
     state.set_migration_status(job.migration_id, status);
     state.finish_event(&job.server_id, &job.request_id, COMPUTE_EVENT, ok);
+    false
 }

@@ -220,6 +220,8 @@ async fn instance_action_of_a_failed_migration_says_error_with_its_events() {
         .expect("request id")
         .to_string();
     wait_for_migration(&nova, &id, "error").await;
+    // The conductor's event fails last, once the server is back (as in Nova's conductor).
+    crate::common::wait_for(&nova, &id, |s| s.status == "ACTIVE").await;
     let list = get(
         &nova,
         &format!("/servers/{id}/os-instance-actions"),

@@ -412,3 +412,23 @@ async fn error_on_the_destination_shows_before_its_fault_as_in_real_nova() {
     assert_eq!(later.status, "ERROR");
     wait_for_migration(&nova, &id, "error").await;
 }
+
+#[tokio::test]
+async fn a_disabled_destination_marks_the_migration_error_before_the_server_returns() {
+    let nova = start().await;
+    nova.set_timings(nova_double::Timings {
+        scheduler_failure: std::time::Duration::from_millis(500),
+        ..nova_double::Timings::fast()
+    });
+    let id = nova.add_server(ServerSpec::active("compute3"));
+    nova.set_service_status("compute1", false);
+    action(&nova, &id, V256, r#"{"migrate": {"host": "compute1"}}"#).await;
+    wait_for_migration(&nova, &id, "error").await;
+    assert_eq!(
+        nova.server(&id).expect("server").status,
+        "RESIZE",
+        "as in real Nova, the record fails first"
+    );
+    let back = wait_for(&nova, &id, |s| s.status == "ACTIVE").await;
+    assert_eq!(back.host, "compute3");
+}

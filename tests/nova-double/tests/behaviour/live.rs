@@ -272,3 +272,30 @@ async fn live_migration_rollback_marks_migration_failed() {
         ("ACTIVE", "compute3")
     );
 }
+
+#[tokio::test]
+async fn the_server_arrives_a_moment_before_its_live_migration_completes() {
+    let nova = crate::common::start().await;
+    nova.set_timings(nova_double::Timings {
+        live_copy: Duration::from_millis(800),
+        ..nova_double::Timings::fast()
+    });
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let body = r#"{"os-migrateLive": {"host": "compute2", "block_migration": "auto"}}"#;
+    crate::common::action(&nova, &id, "compute 2.80", body).await;
+    let arrived = crate::common::wait_for(&nova, &id, |s| {
+        s.host == "compute2" && s.task_state.is_none()
+    })
+    .await;
+    assert_eq!(arrived.status, "ACTIVE");
+    let record = nova
+        .migrations()
+        .into_iter()
+        .find(|m| m.instance_uuid == id)
+        .expect("a record");
+    assert_eq!(
+        record.status, "running",
+        "as in real Nova, the record completes just after"
+    );
+    crate::common::wait_for_migration(&nova, &id, "completed").await;
+}

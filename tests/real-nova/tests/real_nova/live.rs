@@ -22,6 +22,8 @@ async fn live_migration_moves_server_and_nova_records_it() {
     assert_eq!(migrations[0]["status"], "completed");
     assert_eq!(migrations[0]["dest_compute"], "compute1");
     assert_eq!(details["migration_uuid"], migrations[0]["uuid"]);
+    // Nova shows the server in place just before the record completes: the outcome waits for it.
+    assert_eq!(details["migration_status"], "completed");
     let post = cloud.run(Phase::PostCondition, &params).await;
     assert!(post.is_ok(), "post-condition: {post:?}");
 }
