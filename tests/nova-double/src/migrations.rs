@@ -7,17 +7,17 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, Ctx, Reply};
 use crate::state::{Migration, Shared};
 
-/// `GET /os-migrations` (admin), newest first, filtered by `instance_uuid`, `migration_type`,
-/// `status`, `source_compute` and `host` (source or destination).
+/// `GET /os-migrations` (admin), filtered by `instance_uuid`, `migration_type`, `status`,
+/// `source_compute` and `host` (source or destination): newest first from 2.59 (its paging
+/// order), oldest first below it, as real Nova 34 lists them.
 pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiError> {
     ctx.require_admin("os_compute_api:os-migrations:index")?;
     let wanted =
         |name: &str, actual: Option<&str>| ctx.query(name).is_none_or(|w| Some(w) == actual);
     let state = shared.lock();
-    let migrations: Vec<Value> = state
+    let mut migrations: Vec<Value> = state
         .migrations
         .iter()
-        .rev()
         .filter(|m| wanted("instance_uuid", Some(&m.instance_uuid)))
         .filter(|m| wanted("migration_type", Some(m.migration_type)))
         .filter(|m| wanted("status", Some(m.status)))
@@ -29,6 +29,9 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiErro
         })
         .map(|m| os_migration_json(ctx, m))
         .collect();
+    if ctx.at_least(59) {
+        migrations.reverse();
+    }
     Ok(Reply::ok(json!({ "migrations": migrations })))
 }
 

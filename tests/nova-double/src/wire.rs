@@ -142,10 +142,12 @@ fn into_response(outcome: Outcome, request_id: &str) -> Response<Full<Bytes>> {
         StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     if outcome.body.is_some() {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        // Real Nova names the charset on its error bodies only.
+        let content_type = match outcome.status {
+            400.. => "application/json; charset=UTF-8",
+            _ => "application/json",
+        };
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-openstack-request-id", value);

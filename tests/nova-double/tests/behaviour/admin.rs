@@ -68,6 +68,15 @@ async fn os_migrations_are_newest_first_and_filter_by_type() {
         .filter_map(|m| m["id"].as_u64())
         .collect();
     assert_eq!(ids, vec![2, 1]);
+    // Below 2.59, real Nova 34 lists them oldest first.
+    let old = get(&nova, "/os-migrations", "compute 2.23").await.json();
+    let old_ids: Vec<u64> = old["migrations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|m| m["id"].as_u64())
+        .collect();
+    assert_eq!(old_ids, vec![1, 2]);
     let cold = get(
         &nova,
         "/os-migrations?migration_type=migration",
@@ -259,4 +268,23 @@ async fn unknown_instance_action_is_404() {
         answer.message(),
         format!("Action for request_id req-nope on instance {id} not found")
     );
+}
+
+#[tokio::test]
+async fn error_bodies_name_their_charset_as_real_nova_does() {
+    let nova = start().await;
+    let missing = get(
+        &nova,
+        "/servers/00000000-0000-4000-8000-000000000000",
+        "compute 2.80",
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.header("content-type"),
+        Some("application/json; charset=UTF-8")
+    );
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let found = get(&nova, &format!("/servers/{id}"), "compute 2.80").await;
+    assert_eq!(found.header("content-type"), Some("application/json"));
 }

@@ -10,6 +10,7 @@
 mod harness;
 mod nova;
 
+mod api;
 mod cold;
 mod failures;
 mod live;

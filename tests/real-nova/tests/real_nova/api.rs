@@ -1,0 +1,46 @@
+//! Facts of the API itself that the Nova double was corrected to follow.
+
+use crate::nova::*;
+use crate::real_nova;
+use wasm_action_host::Phase;
+
+#[tokio::test]
+async fn os_migrations_are_oldest_first_below_2_59_and_newest_first_from_it() {
+    let Some(cloud) = real_nova() else { return };
+    let id = cloud.nova.server_on("compute1");
+    details(
+        cloud
+            .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
+            .await,
+    );
+    details(
+        cloud
+            .run(Phase::Execute, &cold(&id, "compute2", Some("compute3")))
+            .await,
+    );
+    let ids_at = |version: &'static str| {
+        let url = format!("{}/os-migrations?instance_uuid={id}", cloud.nova.endpoint);
+        async move {
+            let headers = [("x-auth-token", ADMIN), ("openstack-api-version", version)];
+            let (status, body) = nova_double::client::request("GET", &url, &headers, None)
+                .await
+                .expect("Nova answers");
+            assert_eq!(status, 200);
+            let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+            body["migrations"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .filter_map(|m| m["id"].as_u64())
+                .collect::<Vec<u64>>()
+        }
+    };
+    let newest_first = ids_at("compute 2.80").await;
+    let oldest_first = ids_at("compute 2.23").await;
+    assert_eq!(newest_first.len(), 2);
+    assert!(newest_first[0] > newest_first[1], "{newest_first:?}");
+    assert_eq!(
+        oldest_first,
+        newest_first.iter().rev().copied().collect::<Vec<_>>()
+    );
+}
