@@ -35,10 +35,15 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiErro
     Ok(Reply::ok(json!({ "migrations": migrations })))
 }
 
-/// A record as `/os-migrations` shows it: `migration_type` from 2.23, `uuid` from 2.59,
-/// `project_id`/`user_id` from 2.80.
+/// A record as `/os-migrations` shows it: timestamps and flavor ids always, `migration_type`
+/// from 2.23, `uuid` from 2.59, `project_id`/`user_id` from 2.80.
 fn os_migration_json(ctx: &Ctx<'_>, migration: &Migration) -> Value {
     let mut body = json!({
+        // Real Nova 34 shows these too (the double has one flavor, id 1).
+        "created_at": crate::clock::iso_micros(migration.created_at),
+        "updated_at": crate::clock::iso_micros(migration.updated_at),
+        "old_instance_type_id": 1,
+        "new_instance_type_id": 1,
         "dest_compute": migration.dest_compute,
         "dest_host": migration.dest_host,
         "dest_node": migration.dest_node,

@@ -156,6 +156,9 @@ pub(crate) struct Migration {
     pub(crate) dest_host: Option<String>,
     pub(crate) project_id: String,
     pub(crate) user_id: String,
+    /// When the record was created and last changed.
+    pub(crate) created_at: SystemTime,
+    pub(crate) updated_at: SystemTime,
     /// Wakes the live-migration task when an abort was accepted.
     pub(crate) abort: Arc<Notify>,
 }
@@ -268,6 +271,8 @@ impl State {
             dest_host: None,
             project_id: requester.project_id.clone(),
             user_id: requester.user_id.clone(),
+            created_at: SystemTime::now(),
+            updated_at: SystemTime::now(),
             abort: Arc::new(Notify::new()),
         });
         id
@@ -283,6 +288,7 @@ impl State {
         let index = usize::try_from(id).ok().and_then(|i| i.checked_sub(1));
         if let Some(migration) = index.and_then(|i| self.migrations.get_mut(i)) {
             change(migration);
+            migration.updated_at = SystemTime::now();
         }
     }
 

@@ -29,10 +29,12 @@ async fn os_migrations_fields_follow_the_microversion() {
             record.keys().cloned().collect::<Vec<_>>().join(",")
         }
     };
-    let base = "dest_compute,dest_host,dest_node,id,instance_uuid,migration_type,source_compute,source_node,status";
+    // The recorded session shows a trimmed view; real Nova 34 also returns the timestamps and
+    // flavor ids (seen by the real-Nova suite).
+    let base = "created_at,dest_compute,dest_host,dest_node,id,instance_uuid,migration_type,new_instance_type_id,old_instance_type_id,source_compute,source_node,status,updated_at";
     assert_eq!(keys("compute 2.56").await, base);
     assert_eq!(keys("compute 2.59").await, format!("{base},uuid"));
-    let v280 = "dest_compute,dest_host,dest_node,id,instance_uuid,migration_type,project_id,source_compute,source_node,status,user_id,uuid";
+    let v280 = "created_at,dest_compute,dest_host,dest_node,id,instance_uuid,migration_type,new_instance_type_id,old_instance_type_id,project_id,source_compute,source_node,status,updated_at,user_id,uuid";
     assert_eq!(keys("compute 2.80").await, v280);
     let body = get(&nova, &path, "compute 2.80").await.json();
     assert_eq!(body["migrations"][0]["dest_host"], "192.168.0.1");

@@ -44,3 +44,26 @@ async fn os_migrations_are_oldest_first_below_2_59_and_newest_first_from_it() {
         newest_first.iter().rev().copied().collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn os_migrations_records_carry_timestamps_and_flavor_ids() {
+    let Some(cloud) = real_nova() else { return };
+    let id = cloud.nova.server_on("compute1");
+    details(
+        cloud
+            .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
+            .await,
+    );
+    let record = &cloud.migrations_of(&id).await[0];
+    for key in [
+        "created_at",
+        "updated_at",
+        "old_instance_type_id",
+        "new_instance_type_id",
+        "uuid",
+        "project_id",
+        "user_id",
+    ] {
+        assert!(record.get(key).is_some(), "real Nova shows {key}: {record}");
+    }
+}
