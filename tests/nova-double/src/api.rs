@@ -64,6 +64,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) version: u32,
     pub(crate) auth: Auth,
     pub(crate) request_id: &'a str,
+    /// `http://HOST:PORT` as the client addressed us, for the links in answers.
+    pub(crate) base: String,
 }
 
 impl Ctx<'_> {

@@ -49,12 +49,14 @@ pub(crate) fn respond(
         .filter(|r| r.is_empty() || r.starts_with('/'))
     else {
         return match (get, path) {
-            (true, "/") => Outcome::plain(200, versions_document()),
+            (true, "/") => Outcome::plain(200, versions_document(&base_url(parts))),
             _ => ApiError::no_resource().into(),
         };
     };
     match (get, rest) {
-        (true, "" | "/") => Outcome::plain(200, json!({ "version": v21_version() })),
+        (true, "" | "/") => {
+            Outcome::plain(200, json!({ "version": v21_document(&base_url(parts)) }))
+        }
         (false, "" | "/") => ApiError::no_resource().into(),
         _ => respond_api(shared, parts, body, request_id, rest),
     }
@@ -85,6 +87,7 @@ fn respond_api(
         version,
         auth,
         request_id,
+        base: base_url(parts),
     };
     let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
     let result = check_media_type(parts)
@@ -155,19 +158,42 @@ fn check_media_type(parts: &Parts) -> Result<(), ApiError> {
     }
 }
 
-fn v21_version() -> Value {
+/// `http://HOST:PORT` from the request's Host header, as Nova builds its links.
+fn base_url(parts: &Parts) -> String {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+fn v21_version(base: &str) -> Value {
     json!({
         "id": "v2.1", "min_version": "2.1", "status": "CURRENT",
-        "updated": "2013-07-23T11:33:21Z", "version": "2.104"
+        "updated": "2013-07-23T11:33:21Z", "version": "2.104",
+        "links": [{"rel": "self", "href": format!("{base}/v2.1/")}]
     })
 }
 
-fn versions_document() -> Value {
+/// `GET /v2.1/`: the version with its documentation link and media types, as real Nova 34.
+fn v21_document(base: &str) -> Value {
+    let mut version = v21_version(base);
+    version["links"] = json!([
+        {"rel": "self", "href": format!("{base}/v2.1/")},
+        {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}
+    ]);
+    version["media-types"] = json!([{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]);
+    version
+}
+
+fn versions_document(base: &str) -> Value {
     let v20 = json!({
         "id": "v2.0", "min_version": "", "status": "DEPRECATED",
-        "updated": "2025-07-04T12:00:00Z", "version": ""
+        "updated": "2025-07-04T12:00:00Z", "version": "",
+        "links": [{"rel": "self", "href": format!("{base}/v2/")}]
     });
-    json!({ "versions": [v20, v21_version()] })
+    json!({ "versions": [v20, v21_version(base)] })
 }
 
 fn unauthorized() -> Value {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, Ctx, Reply, check_state};
-use crate::clock::iso_seconds;
+use crate::clock::{iso_micros, iso_seconds};
 use crate::state::{Server, Shared};
 use crate::{live, migrate};
 
@@ -41,13 +41,32 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<
     Ok(Reply::ok(json!({ "servers": servers })))
 }
 
-/// The server as Nova 34 shows it; the `OS-EXT-SRV-ATTR` fields are admin-only, `fault` is
-/// shown in `ERROR` only.
+/// The image every server of the double was booted from.
+const IMAGE_ID: &str = "155d900f-4e14-4e4c-a73d-069cbf4541e6";
+
+/// The server as Nova 34 shows it (the fields real Nova returns, gated by microversion); the
+/// `OS-EXT-SRV-ATTR` fields and `host_status` are admin-only, `fault` is shown in `ERROR` only.
 pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
+    let base = &ctx.base;
     let mut body = json!({
+        "accessIPv4": "", "accessIPv6": "", "addresses": {}, "config_drive": "", "key_name": null,
+        "created": iso_seconds(server.created),
+        "flavor": flavor_json(ctx),
+        "hostId": host_id(server),
+        "image": {"id": IMAGE_ID, "links": [{"rel": "bookmark", "href": format!("{base}/images/{IMAGE_ID}")}]},
+        "links": [
+            {"rel": "self", "href": format!("{base}/v2.1/servers/{}", server.id)},
+            {"rel": "bookmark", "href": format!("{base}/servers/{}", server.id)}
+        ],
+        "metadata": {}, "progress": 0,
+        "OS-DCF:diskConfig": "MANUAL",
+        "OS-EXT-AZ:availability_zone": "nova",
+        "OS-SRV-USG:launched_at": iso_micros(server.created),
+        "OS-SRV-USG:terminated_at": null,
         "OS-EXT-STS:power_state": server.power_state,
         "OS-EXT-STS:task_state": server.task_state,
         "OS-EXT-STS:vm_state": server.vm_state,
+        "os-extended-volumes:volumes_attached": [],
         "id": server.id,
         "name": server.name,
         "status": server.status(),
@@ -55,14 +74,72 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
         "updated": iso_seconds(server.updated),
         "user_id": server.user_id,
     });
+    add_versioned(ctx, &mut body);
     if ctx.auth.is_admin() {
-        body["OS-EXT-SRV-ATTR:host"] = json!(server.host);
-        body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!(server.host);
+        add_admin_fields(ctx, server, &mut body);
     }
     if let (Some(message), "error") = (&server.fault, server.vm_state) {
-        body["fault"] = json!({ "code": 500, "message": message });
+        body["fault"] =
+            json!({ "code": 500, "message": message, "created": iso_seconds(server.updated) });
+        if ctx.auth.is_admin() {
+            body["fault"]["details"] = json!(format!(
+                "Traceback (most recent call last):\n  nova.exception.MigrationError: {message}"
+            ));
+        }
     }
     body
+}
+
+/// From 2.47 the flavor is embedded; before, a reference.
+fn flavor_json(ctx: &Ctx<'_>) -> Value {
+    if ctx.at_least(47) {
+        json!({"vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0, "original_name": "m1.tiny", "extra_specs": {}})
+    } else {
+        json!({"id": "1", "links": [{"rel": "bookmark", "href": format!("{}/flavors/1", ctx.base)}]})
+    }
+}
+
+/// Nova's `hostId`: SHA-224 of the project and the host, so tenants can tell hosts apart.
+fn host_id(server: &Server) -> String {
+    use sha2::{Digest, Sha224};
+    let digest = Sha224::digest(format!("{}{}", server.project_id, server.host).as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn add_versioned(ctx: &Ctx<'_>, body: &mut Value) {
+    let fields: [(u32, &str, Value); 6] = [
+        (9, "locked", json!(false)),
+        (19, "description", Value::Null),
+        (26, "tags", json!([])),
+        (63, "trusted_image_certificates", Value::Null),
+        (71, "server_groups", json!([])),
+        (73, "locked_reason", Value::Null),
+    ];
+    for (minor, key, value) in fields {
+        if ctx.at_least(minor) {
+            body[key] = value;
+        }
+    }
+}
+
+fn add_admin_fields(ctx: &Ctx<'_>, server: &Server, body: &mut Value) {
+    body["OS-EXT-SRV-ATTR:host"] = json!(server.host);
+    body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!(server.host);
+    body["OS-EXT-SRV-ATTR:instance_name"] = json!(format!("instance-{:08x}", server.number));
+    if ctx.at_least(3) {
+        let extended = json!({
+            "OS-EXT-SRV-ATTR:hostname": server.name, "OS-EXT-SRV-ATTR:kernel_id": "",
+            "OS-EXT-SRV-ATTR:launch_index": 0, "OS-EXT-SRV-ATTR:ramdisk_id": "",
+            "OS-EXT-SRV-ATTR:reservation_id": format!("r-{:08x}", server.number),
+            "OS-EXT-SRV-ATTR:root_device_name": "/dev/sda", "OS-EXT-SRV-ATTR:user_data": null
+        });
+        for (key, value) in extended.as_object().into_iter().flatten() {
+            body[key] = value.clone();
+        }
+    }
+    if ctx.at_least(16) {
+        body["host_status"] = json!("UP");
+    }
 }
 
 /// `POST /servers/{id}/action`: exactly one key names the action.

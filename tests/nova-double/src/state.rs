@@ -120,6 +120,9 @@ pub(crate) struct Server {
     pub(crate) user_id: String,
     pub(crate) fault: Option<String>,
     pub(crate) updated: SystemTime,
+    /// When it was booted, and its boot number (for `instance-0000000N`).
+    pub(crate) created: SystemTime,
+    pub(crate) number: usize,
     /// The vm_state a resize returns to (`active` or `stopped`).
     pub(crate) settled_vm_state: &'static str,
     pub(crate) actions: Vec<InstanceAction>,
@@ -210,6 +213,8 @@ impl State {
             user_id: spec.user_id,
             fault: None,
             updated: SystemTime::now(),
+            created: SystemTime::now(),
+            number: self.server_order.len() + 1,
             settled_vm_state: vm_state,
             actions: Vec::new(),
         };

@@ -67,3 +67,33 @@ async fn os_migrations_records_carry_timestamps_and_flavor_ids() {
         assert!(record.get(key).is_some(), "real Nova shows {key}: {record}");
     }
 }
+
+#[tokio::test]
+async fn a_server_shows_43_fields_to_an_admin_and_32_to_its_owner() {
+    let Some(cloud) = real_nova() else { return };
+    let id = cloud.nova.server_on("compute1");
+    let path = format!("/v2.1/servers/{id}");
+    let admin = cloud.request_as(ADMIN, "GET", &path, None).await;
+    let owner = cloud.request_as("demo:demo", "GET", &path, None).await;
+    let count = |answer: &Answer| answer.body["server"].as_object().map_or(0, |s| s.len());
+    assert_eq!((count(&admin), count(&owner)), (43, 32));
+}
+
+#[tokio::test]
+async fn version_documents_carry_links_and_media_types() {
+    let Some(cloud) = real_nova() else { return };
+    let root = cloud.request("GET", "/", None).await;
+    assert!(
+        root.body["versions"][1]["links"][0]["href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("/v2.1/")),
+        "{}",
+        root.body
+    );
+    let v21 = cloud.request("GET", "/v2.1/", None).await;
+    assert_eq!(
+        v21.body["version"]["media-types"][0]["base"], "application/json",
+        "{}",
+        v21.body
+    );
+}

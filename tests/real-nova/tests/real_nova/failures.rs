@@ -83,6 +83,14 @@ async fn cold_migration_failing_on_the_destination_reports_error_and_fault() {
     assert_eq!(after["fault"]["code"], 500);
     let nova_fault = "Migration error: injected driver failure in finish_migration on compute2";
     assert_eq!(after["fault"]["message"], nova_fault);
+    assert!(
+        after["fault"]["created"].is_string(),
+        "Nova dates its faults"
+    );
+    assert!(
+        after["fault"]["details"].is_string(),
+        "and shows admins their details"
+    );
     // Nova saves ERROR before the fault (after a placement call, in @wrap_instance_fault); the
     // action reads the server again until the fault is there, so it always carries Nova's.
     assert_eq!(failure.fault.as_deref(), Some(nova_fault));
