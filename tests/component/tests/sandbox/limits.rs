@@ -41,64 +41,45 @@ async fn a_call_past_its_wall_clock_is_stopped_even_with_cpu_to_spare() {
 
 #[tokio::test]
 async fn a_limit_hit_by_one_call_leaves_concurrent_calls_alone() {
-    let scene = Scene::new().await;
-    let bombs = (0..3).map(|_| scene.run("memory-bomb", Phase::Execute, serde_json::json!({})));
-    let normal = (0..5).map(|_| {
-        scene.run(
-            "well-behaved",
-            Phase::Execute,
-            serde_json::json!({"resource_id": scene.server}),
-        )
-    });
-    let (bombs, normal) = tokio::join!(
-        futures_join(bombs.collect()),
-        futures_join(normal.collect())
-    );
-    assert!(
-        bombs.iter().all(|r| matches!(
-            r,
-            Err(HostError::LimitExceeded {
-                limit: Limit::Memory(_),
-                ..
-            })
-        )),
-        "{bombs:?}"
-    );
-    assert!(normal.iter().all(|r| matches!(r, Ok(Ok(_)))), "{normal:?}");
-}
-
-/// Runs futures concurrently on this task and collects their outputs in order.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut handles = Vec::new();
-    for future in futures {
-        handles.push(Box::pin(future));
-    }
-    let mut outputs = Vec::new();
-    // Poll all of them together: each yields at host calls and epoch ticks.
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all_done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => {
-                        *result = Some(output);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all_done = false,
+    let scene = std::sync::Arc::new(Scene::new().await);
+    let mut calls = tokio::task::JoinSet::new();
+    for bomb in [true, true, true, false, false, false, false, false] {
+        let scene = scene.clone();
+        calls.spawn(async move {
+            let answer = match bomb {
+                true => {
+                    scene
+                        .run("memory-bomb", Phase::Execute, serde_json::json!({}))
+                        .await
                 }
-            }
-        }
-        if all_done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    for result in results {
-        outputs.push(result.expect("every future finished"));
+                false => {
+                    scene
+                        .run(
+                            "well-behaved",
+                            Phase::Execute,
+                            serde_json::json!({"resource_id": scene.server}),
+                        )
+                        .await
+                }
+            };
+            (bomb, answer)
+        });
     }
-    outputs
+    let answers = calls.join_all().await;
+    for (bomb, answer) in &answers {
+        match bomb {
+            true => assert!(
+                matches!(
+                    answer,
+                    Err(HostError::LimitExceeded {
+                        limit: Limit::Memory(_),
+                        ..
+                    })
+                ),
+                "{answer:?}"
+            ),
+            false => assert!(matches!(answer, Ok(Ok(_))), "{answer:?}"),
+        }
+    }
+    assert_eq!(answers.len(), 8);
 }
