@@ -99,7 +99,7 @@ pub fn cold_migrate(step: &Move) -> Result<Moved, ActionError> {
         },
     )?;
     if !arrived(step, &resized) {
-        return revert_wrong_host(step, &resized, &original, &request_id);
+        return revert_wrong_host(step, &resized, &request_id);
     }
     host::progress(
         "execute",
@@ -242,7 +242,6 @@ fn arrived(step: &Move, server: &Server) -> bool {
 fn revert_wrong_host(
     step: &Move,
     server: &Server,
-    original: &str,
     request_id: &Option<String>,
 ) -> Result<Moved, ActionError> {
     let landed = server.host_name().to_string();
@@ -254,24 +253,12 @@ fn revert_wrong_host(
             target(step)
         ),
     );
-    step.nova.server_action(
-        step.server_id,
-        "revertResize",
-        &json!({"revertResize": null}),
-    )?;
-    let back = wait_for_status(
+    let back = crate::undo::revert_resize(
         step.nova,
         step.server_id,
+        step.source,
         step.deadline,
         "execute",
-        original,
-        |s| {
-            Ok(if s.settled_in(original) {
-                Step::Done(s.clone())
-            } else {
-                Step::Pending
-            })
-        },
     )?;
     let message = format!(
         "Nova moved the server to {landed} instead of {}; the move was reverted",

@@ -27,7 +27,14 @@ pub enum Undone {
 pub fn revert(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Undone, ActionError> {
     let server = read(nova, params)?;
     if server.settled_in("VERIFY_RESIZE") {
-        return revert_resize(nova, params, deadline).map(Undone::ResizeReverted);
+        return revert_resize(
+            nova,
+            &params.resource_id,
+            &params.source_node,
+            deadline,
+            "revert",
+        )
+        .map(Undone::ResizeReverted);
     }
     if server.is_on(&params.source_node) && server.task_state.is_none() {
         return Ok(Undone::AlreadyOnSource(server));
@@ -54,7 +61,14 @@ pub fn abort(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Undone,
 fn abort_cold(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Undone, ActionError> {
     let server = read(nova, params)?;
     if server.settled_in("VERIFY_RESIZE") {
-        return revert_resize(nova, params, deadline).map(Undone::ResizeReverted);
+        return revert_resize(
+            nova,
+            &params.resource_id,
+            &params.source_node,
+            deadline,
+            "abort",
+        )
+        .map(Undone::ResizeReverted);
     }
     if server.status == "RESIZE" {
         let message = format!(
@@ -113,14 +127,20 @@ fn abort_live(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Undone
     Err(conflict(message, None))
 }
 
-fn revert_resize(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Server, ActionError> {
-    let id = &params.resource_id;
+/// `revertResize`, then wait until the server is settled back on `source`.
+pub fn revert_resize(
+    nova: &Nova,
+    id: &str,
+    source: &str,
+    deadline: Deadline,
+    phase: &str,
+) -> Result<Server, ActionError> {
     nova.server_action(id, "revertResize", &json!({"revertResize": null}))?;
     let server = wait_for_status(
         nova,
         id,
         deadline,
-        "revert",
+        phase,
         "the server back on its source",
         |s| {
             let settled = s.settled_in("ACTIVE") || s.settled_in("SHUTOFF") || s.status == "ERROR";
@@ -131,14 +151,12 @@ fn revert_resize(nova: &Nova, params: &Params, deadline: Deadline) -> Result<Ser
             })
         },
     )?;
-    if server.status == "ERROR" || !server.is_on(&params.source_node) {
-        return Err(conflict(
-            format!(
-                "revertResize did not bring server {id} back: it is {}",
-                describe(&server)
-            ),
-            None,
-        ));
+    if server.status == "ERROR" || !server.is_on(source) {
+        let message = format!(
+            "revertResize did not bring server {id} back: it is {}",
+            describe(&server)
+        );
+        return Err(conflict(message, None));
     }
     Ok(server)
 }
