@@ -2,12 +2,12 @@
 //! sandboxed call, parameters validated by the plugin's own `validate`.
 
 use crate::bindings::{ActionError, Readiness};
+use crate::call::Call;
 use crate::credentials::Credentials;
 use crate::error::{Explain, HostError, kind};
 use crate::events::{Observer, PluginEvent};
 use crate::phase::{Phase, PhaseOutput};
 use crate::registry::Registry;
-use crate::runtime::Call;
 use action_plan::{Action, ActionFailure, ActionRunner, BoxFuture, ParameterValidator};
 use serde_json::Value;
 use std::sync::Arc;

@@ -6,9 +6,10 @@
 //! serving. [`Registry::report`] shows every version that still runs calls.
 
 use crate::cache::Source;
+use crate::call::Call;
 use crate::error::HostError;
 use crate::phase::{Phase, PhaseResult};
-use crate::runtime::{Call, Plugin, Runtime};
+use crate::runtime::{Plugin, Runtime};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};

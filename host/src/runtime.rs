@@ -5,10 +5,9 @@ use crate::bindings::{
     ActionError, ActionPlugin, ActionPluginPre, Context, Outcome, Readiness, openstack,
 };
 use crate::cache::{self, ArtifactCache, Source};
-use crate::credentials::{Credentials, StaticToken};
+use crate::call::Call;
 use crate::engine::{Settings, engine_config, start_epoch_ticker};
 use crate::error::HostError;
-use crate::events::Observer;
 use crate::limits::{Limit, Limits, MemoryLimiter, Tripwire};
 use crate::outbound::OutboundHooks;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
@@ -16,8 +15,7 @@ use crate::policy::AllowList;
 use crate::state::CallState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-use tokio_rustls::rustls::ClientConfig;
+use std::time::Instant;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -90,49 +88,6 @@ impl Plugin {
     /// Whether it was compiled now or loaded from the cache.
     pub fn source(&self) -> Source {
         self.source
-    }
-}
-
-/// What the host gives one call besides the parameters.
-#[derive(Clone)]
-pub struct Call {
-    /// The compute endpoint; also the only origin the plugin may reach.
-    pub compute_endpoint: String,
-    /// Where the token for the plugin's requests comes from (the plugin never sees it).
-    pub credentials: Option<Arc<dyn Credentials>>,
-    /// A request id for logs.
-    pub request_id: String,
-    /// How long the action may take (the plugin's own default when `None`).
-    pub deadline: Option<Duration>,
-    /// Receives the plugin's logs and progress.
-    pub observer: Observer,
-    /// Whom to trust for HTTPS (e.g. a private CA; see `cloud_auth::tls_config`); `None`: the
-    /// Mozilla roots.
-    pub tls: Option<Arc<ClientConfig>>,
-}
-
-impl std::fmt::Debug for Call {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("compute_endpoint", &self.compute_endpoint)
-            .field("credentials", &self.credentials)
-            .field("request_id", &self.request_id)
-            .field("deadline", &self.deadline)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Call {
-    /// A call against `compute_endpoint` with a fixed `token`, a fresh request id, no observer.
-    pub fn new(compute_endpoint: impl Into<String>, token: Option<String>) -> Call {
-        Call {
-            compute_endpoint: compute_endpoint.into(),
-            credentials: token.map(|t| Arc::new(StaticToken::new(t)) as Arc<dyn Credentials>),
-            request_id: format!("req-{}", uuid::Uuid::new_v4()),
-            deadline: None,
-            observer: crate::events::ignore(),
-            tls: None,
-        }
     }
 }
 
