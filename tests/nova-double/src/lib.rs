@@ -32,6 +32,7 @@ mod migrations;
 mod pyjson;
 mod routes;
 mod schema;
+pub mod server;
 mod servers;
 mod services;
 mod state;

@@ -3,18 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::net::TcpListener;
 
 use crate::faults::HttpFault;
 use crate::pyjson::to_nova_json;
@@ -36,34 +31,10 @@ impl std::error::Error for ConnectionDropped {}
 
 /// Accepts connections until the task is aborted; aborting it drops every connection too.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, shared.clone()));
-                }
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::debug!(%error, "nova-double: accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-}
-
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
-    // Small request/response pairs: do not let Nagle delay them.
-    let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| answer(shared.clone(), request));
-    let served = http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
-    if let Err(error) = served {
-        tracing::debug!(%error, "nova-double: connection ended");
-    }
+    crate::server::serve(listener, "nova-double", move |request| {
+        answer(shared.clone(), request)
+    })
+    .await;
 }
 
 /// Records the request, applies an injected HTTP fault if one matches, then answers.
