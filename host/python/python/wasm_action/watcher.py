@@ -27,6 +27,7 @@ import uuid
 
 from oslo_config import cfg
 from oslo_log import log
+from watcher import eventlet as eventlet_helper
 from watcher.applier.actions import base
 from watcher.common import exception
 from watcher.common import nova_helper
@@ -38,6 +39,20 @@ LOG = log.getLogger(__name__)
 _plugins_lock = threading.Lock()
 _plugins: dict = {}
 _runtimes: dict = {}
+
+
+def _warn_if_green():
+    """Under eventlet patching (opt-in since Watcher 17) a native call blocks every green
+    thread: actions would run one at a time. Say so once."""
+    global _warned
+    if not _warned and eventlet_helper.is_patched():
+        _warned = True
+        LOG.warning("wasm_migrate: eventlet monkey patching is on, so actions run one at a "
+                    "time; Watcher's default threading mode runs them in parallel "
+                    "(unset OS_WATCHER_DISABLE_EVENTLET_PATCHING)")
+
+
+_warned = False
 
 
 def _plugin(component, cache_dir, memory_mib):
@@ -146,6 +161,7 @@ class WasmMigrate(base.BaseAction):
 
     def _run(self, phase):
         params = dict(self.input_parameters)
+        _warn_if_green()
         try:
             return self.plugin.run(phase, params, **self._context())
         except wasm_action.WasmActionError as e:

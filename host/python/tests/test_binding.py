@@ -1,0 +1,203 @@
+"""The Python binding against the Nova stand-in (`wasm-action nova-stand-in`).
+
+Run by `tests/watcher` (cargo test) with the wheel installed in its venv. Environment:
+WASM_ACTION_BIN   the wasm-action binary (serves the stand-in)
+TEST_PLUGINS_DIR  the hostile test plugins as <name>.wasm
+"""
+
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.request
+import uuid
+
+import jsonschema
+import pytest
+
+import wasm_action
+
+ADMIN = "admin:admin:admin"
+
+
+class StandIn:
+    def __init__(self, timings, servers):
+        self.process = subprocess.Popen(
+            [os.environ["WASM_ACTION_BIN"], "nova-stand-in", "--timings", timings,
+             "--servers", str(servers), "--no-cache"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            text=True)
+        ready = json.loads(self.process.stdout.readline())
+        self.endpoint = ready["endpoint"]
+        self.servers = ready["servers"]
+
+    def server(self, server_id):
+        request = urllib.request.Request(f"{self.endpoint}/servers/{server_id}", headers={
+            "X-Auth-Token": ADMIN, "OpenStack-API-Version": "compute 2.80"})
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)["server"]
+
+    def host_of(self, server_id):
+        return self.server(server_id)["OS-EXT-SRV-ATTR:host"]
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def nova():
+    stand_in = StandIn("fast", 12)
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def migrate():
+    return wasm_action.Runtime(use_cache=False).builtin("migrate")
+
+
+def cold(server, source, destination="compute3"):
+    return {"resource_id": server, "migration_type": "cold", "source_node": source,
+            "destination_node": destination}
+
+
+def test_schema_is_a_json_schema_that_accepts_watchers_parameters(migrate):
+    schema = migrate.schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(cold(str(uuid.uuid4()), "compute1"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"migration_type": "cold"}, schema)
+    assert set(schema["required"]) >= {"resource_id", "source_node"}
+
+
+def test_validate_names_every_wrong_field_and_calls_nothing(migrate):
+    with pytest.raises(wasm_action.InvalidInput) as raised:
+        migrate.validate({"resource_id": "x", "migration_type": "warm"})
+    paths = [f.path for f in raised.value.fields]
+    assert paths == ["resource_id", "migration_type", "source_node"]
+    assert raised.value.kind == "invalid-input"
+    assert isinstance(raised.value, wasm_action.ActionError)
+
+
+def test_describe_says_what_the_parameters_do(migrate):
+    server = str(uuid.uuid4())
+    assert migrate.describe(cold(server, "compute1")) == (
+        f"cold migration of server {server} from compute1 to compute3")
+
+
+def test_cold_migration_moves_the_server_and_keeps_its_id(nova, migrate):
+    server = nova.servers[0]
+    source = nova.host_of(server)
+    destination = "compute3" if source != "compute3" else "compute2"
+    params = cold(server, source, destination)
+    assert migrate.pre_condition(params, endpoint=nova.endpoint, token=ADMIN).proceed
+    outcome = migrate.execute(params, endpoint=nova.endpoint, token=ADMIN)
+    assert json.loads(outcome.details)["migration_status"] == "confirmed"
+    assert nova.host_of(server) == destination
+    assert nova.server(server)["status"] == "ACTIVE"
+    migrate.post_condition(params, endpoint=nova.endpoint, token=ADMIN)
+    # Now it is not on the source any more: the pre-condition says skip, with the reason.
+    readiness = migrate.pre_condition(params, endpoint=nova.endpoint, token=ADMIN)
+    assert not readiness.proceed and destination in readiness.reason
+
+
+def test_each_action_error_variant_is_its_own_exception(nova, migrate):
+    unknown = cold(str(uuid.uuid4()), "compute1")
+    with pytest.raises(wasm_action.NotFound) as raised:
+        migrate.execute(unknown, endpoint=nova.endpoint, token=ADMIN)
+    assert raised.value.api is None or raised.value.api.status == 404
+    server = nova.servers[1]
+    here = nova.host_of(server)
+    with pytest.raises(wasm_action.InvalidInput):
+        migrate.execute(cold(server, here, here), endpoint=nova.endpoint, token=ADMIN)
+    with pytest.raises(wasm_action.Denied):
+        migrate.execute(cold(server, here), endpoint=nova.endpoint, token="demo:demo:member")
+    with pytest.raises(wasm_action.TransportError):
+        migrate.execute(cold(server, here), endpoint="http://127.0.0.1:9/v2.1", token=ADMIN)
+    assert nova.host_of(server) == here
+
+
+def test_host_errors_are_typed_and_the_runtime_keeps_serving(nova, migrate):
+    runtime = wasm_action.Runtime(use_cache=False, memory_mib=16, cpu_fuel=200_000_000)
+    plugins = os.environ["TEST_PLUGINS_DIR"]
+    params = {"resource_id": nova.servers[2]}
+    context = {"endpoint": nova.endpoint, "token": ADMIN}
+    with pytest.raises(wasm_action.LimitExceeded) as raised:
+        runtime.load(os.path.join(plugins, "memory-bomb.wasm")).execute(params, **context)
+    assert raised.value.limit == "memory" and raised.value.phase == "execute"
+    with pytest.raises(wasm_action.LimitExceeded) as raised:
+        runtime.load(os.path.join(plugins, "spin.wasm")).execute(params, **context)
+    assert raised.value.limit == "cpu"
+    with pytest.raises(wasm_action.PluginCrashed, match="deliberate panic"):
+        runtime.load(os.path.join(plugins, "panic.wasm")).execute(params, **context)
+    with pytest.raises(wasm_action.LoadError, match="0.1.0"):
+        runtime.load(os.path.join(plugins, "wrong-contract.wasm"))
+    with pytest.raises(wasm_action.LoadError):
+        runtime.load(b"not a component", name="junk")
+    with pytest.raises(wasm_action.ContextError):
+        migrate.execute(params, endpoint="not a url", token=ADMIN)
+    with pytest.raises(ValueError, match="endpoint"):
+        migrate.execute(params, token=ADMIN)
+    well = runtime.load(os.path.join(plugins, "well-behaved.wasm"))
+    assert well.execute(params, **context).summary == "status 200"
+
+
+def test_a_request_outside_the_endpoint_is_refused(nova):
+    plugins = os.environ["TEST_PLUGINS_DIR"]
+    runtime = wasm_action.Runtime(use_cache=False)
+    events = []
+    plugin = runtime.load(os.path.join(plugins, "forbidden-host.wasm"))
+    with pytest.raises(wasm_action.Denied, match="HttpRequestDenied"):
+        plugin.execute({"url": "http://127.0.0.1:9/steal"}, endpoint=nova.endpoint,
+                       token=ADMIN, on_event=events.append)
+    denied = [json.loads(e) for e in events if json.loads(e)["event"] == "denied"]
+    assert denied and denied[0]["target"] == "GET http://127.0.0.1:9/steal"
+
+
+def test_token_comes_from_a_callable_and_is_renewed_after_401(nova, migrate):
+    issued, stale_seen = [], []
+
+    def token():
+        issued.append(1)
+        return "" if len(issued) == 1 else ADMIN  # the first one Nova refuses (401)
+
+    def renew(stale):
+        stale_seen.append(stale)
+        return ADMIN
+
+    server = nova.servers[3]
+    readiness = migrate.pre_condition(cold(server, nova.host_of(server)),
+                                      endpoint=nova.endpoint, token=token, renew=renew)
+    assert readiness.proceed
+    assert stale_seen == [""] and len(issued) >= 1
+
+
+def test_threads_run_actions_at_the_same_time(nova, migrate):
+    """Each call releases the GIL: four migrations from four threads overlap in time."""
+    servers = nova.servers[4:8]
+    spans, errors = {}, []
+
+    def run(server):
+        try:
+            source = nova.host_of(server)
+            destination = "compute1" if source != "compute1" else "compute2"
+            started = time.monotonic()
+            migrate.execute(cold(server, source, destination), endpoint=nova.endpoint,
+                            token=ADMIN)
+            spans[server] = (started, time.monotonic(), destination)
+        except Exception as e:  # reported below, with the server
+            errors.append((server, e))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    latest_start = max(s for s, _, _ in spans.values())
+    earliest_end = min(e for _, e, _ in spans.values())
+    assert latest_start < earliest_end, "the four calls ran one after another"
+    for server, (_, _, destination) in spans.items():
+        assert nova.host_of(server) == destination
