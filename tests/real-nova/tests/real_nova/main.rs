@@ -7,7 +7,7 @@
 //! itself then shows through its API as an admin: host, status, ids, `/os-migrations`.
 //! `REAL_NOVA=0` disables the suite loudly; a failed setup fails the tests.
 
-mod harness;
+use real_nova_tests::harness;
 mod nova;
 
 mod api;
