@@ -25,6 +25,7 @@ mod clock;
 mod cold;
 mod config;
 mod faults;
+mod hypervisors;
 mod live;
 mod live_flow;
 mod migrate;

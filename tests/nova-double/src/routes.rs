@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, Auth, Ctx, Reply, parse_query, requested_version};
 use crate::state::Shared;
-use crate::{actions, live, migrations, servers, services};
+use crate::{actions, hypervisors, live, migrations, servers, services};
 
 /// What the HTTP layer writes back: a status, an optional JSON body, and the microversion to
 /// announce in `OpenStack-API-Version` (only on API answers).
@@ -124,7 +124,8 @@ fn route(
         ("GET", ["os-migrations"]) => migrations::list(ctx, shared),
         ("GET", ["os-services"]) => services::list(ctx, shared),
         ("PUT", ["os-services", id]) => services::update(ctx, shared, id),
-        ("GET", ["os-hypervisors"]) => services::hypervisors(ctx, shared),
+        ("GET", ["os-hypervisors"]) => hypervisors::list(ctx, shared, false),
+        ("GET", ["os-hypervisors", "detail"]) => hypervisors::list(ctx, shared, true),
         _ => Err(ApiError::no_resource()),
     }
 }

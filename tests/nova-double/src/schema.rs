@@ -135,6 +135,19 @@ pub(crate) fn boolean_ish(field: &str, value: &Value) -> Result<bool, ApiError> 
     }
 }
 
+/// A query parameter of Nova's `boolean` type (e.g. `with_servers`); returns the truth value.
+/// Query errors name the parameter as Nova's validator words them (nova/api/validation).
+pub(crate) fn query_boolean(field: &str, value: &str) -> Result<bool, ApiError> {
+    if BOOLEAN_ISH.contains(&value) {
+        return Ok(BOOLEAN_ISH[..10].contains(&value));
+    }
+    Err(ApiError::bad_request(format!(
+        "Invalid input for query parameters {field}. Value: {value}. {} is not one of \
+         {BOOLEAN_ISH_REPR}",
+        py_repr(&Value::String(value.to_string()))
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +177,19 @@ mod tests {
         assert_eq!(boolean_ish("b", &json!("Off")), Ok(false));
         let error = boolean_ish("block_migration", &json!("auto")).expect_err("auto");
         assert!(error.message.ends_with("'auto' is not one of [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']"));
+    }
+
+    #[test]
+    fn query_boolean_names_the_query_parameter() {
+        assert_eq!(query_boolean("with_servers", "False"), Ok(false));
+        assert_eq!(query_boolean("with_servers", "1"), Ok(true));
+        let error = query_boolean("with_servers", "maybe").expect_err("maybe");
+        assert!(
+            error.message.starts_with(
+                "Invalid input for query parameters with_servers. Value: maybe. 'maybe' is not one of [True, "
+            ),
+            "{}",
+            error.message
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! `GET /os-services`, `PUT /os-services/{id}` (2.53+) and `GET /os-hypervisors`: the compute
-//! hosts as an operator (or a pre-condition check) sees them.
+//! `GET /os-services` and `PUT /os-services/{id}` (2.53+): the compute hosts' `nova-compute`
+//! services as an operator (or a pre-condition check) sees them.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -148,37 +148,4 @@ fn parse_reason(reason: &Value) -> Result<String, ApiError> {
         Some(text) => Ok(text.to_string()),
         None => Err(type_error("disabled_reason", reason, &["string"])),
     }
-}
-
-/// `GET /os-hypervisors[?hypervisor_hostname_pattern=…]` (admin; the pattern from 2.53).
-pub(crate) fn hypervisors(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiError> {
-    ctx.require_admin("os_compute_api:os-hypervisors:list")?;
-    let pattern = ctx
-        .query("hypervisor_hostname_pattern")
-        .filter(|_| ctx.at_least(53));
-    let state = shared.lock();
-    let hypervisors: Vec<Value> = state
-        .hosts
-        .iter()
-        .filter(|h| pattern.is_none_or(|p| h.name.contains(p)))
-        .map(|h| {
-            let id = if ctx.at_least(53) {
-                json!(h.hypervisor_uuid)
-            } else {
-                json!(h.service_id)
-            };
-            json!({
-                "hypervisor_hostname": h.name,
-                "id": id,
-                "state": h.state(),
-                "status": h.status(),
-            })
-        })
-        .collect();
-    if let (Some(pattern), true) = (pattern, hypervisors.is_empty()) {
-        return Err(ApiError::not_found(format!(
-            "No hypervisor matching '{pattern}' could be found."
-        )));
-    }
-    Ok(Reply::ok(json!({ "hypervisors": hypervisors })))
 }

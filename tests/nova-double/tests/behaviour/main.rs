@@ -6,4 +6,5 @@ mod api;
 mod cold;
 mod common;
 mod faults;
+mod hypervisors;
 mod live;

@@ -1,0 +1,173 @@
+//! Watcher's own `migrate` against `wasm_migrate`, both loaded by real Watcher 17's
+//! `ActionFactory`, on one Nova double with the same delays: the wall time of one migration
+//! (pre_condition + execute + post_condition) and the requests each made. Prints a markdown table.
+//!
+//! `cargo bench -p watcher-tests --bench watcher`: realistic Nova timings (migrate →
+//! VERIFY_RESIZE 1.2 s, confirm 0.4 s; live 1.2 s) and Watcher's default options (a 5 s poll).
+//! `cargo test -p watcher-tests --bench watcher`: a smoke run (fast timings, a 0.2 s poll).
+
+use std::time::Duration;
+
+use nova_double::{RecordedRequest, Timings};
+use serde_json::json;
+use watcher_tests::driver::migrate_parameters;
+use watcher_tests::{Cloud, Run, Scenario, venv};
+
+const ACTIONS: [&str; 2] = ["migrate", "wasm_migrate"];
+const PHASES: [&str; 3] = ["pre_condition", "execute", "post_condition"];
+
+/// One action's migration, measured.
+struct Measurement {
+    action: &'static str,
+    migration_type: &'static str,
+    wall: Duration,
+    execute: Duration,
+    nova_own: Duration,
+    requests: RequestCount,
+    tokens: u64,
+}
+
+/// The Nova requests of one migration, by kind.
+#[derive(Default)]
+struct RequestCount {
+    total: usize,
+    discovery: usize,
+    server_gets: usize,
+    actions: usize,
+    other: usize,
+}
+
+impl RequestCount {
+    fn of(requests: &[RecordedRequest], server: &str) -> RequestCount {
+        let mut count = RequestCount {
+            total: requests.len(),
+            ..RequestCount::default()
+        };
+        for request in requests {
+            let path = request.path.trim_end_matches('/');
+            match (request.method.as_str(), path) {
+                ("GET", "" | "/v2.1") => count.discovery += 1,
+                ("GET", p) if p.ends_with(&format!("/servers/{server}")) => count.server_gets += 1,
+                ("POST", p) if p.ends_with("/action") => count.actions += 1,
+                _ => count.other += 1,
+            }
+        }
+        count
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; anything else (cargo test) gets the smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    if venv::disabled() {
+        return;
+    }
+    let timings = if full {
+        Timings::realistic()
+    } else {
+        Timings::fast()
+    };
+    let cloud = Cloud::start(timings);
+    let mut measurements = Vec::new();
+    for (migration_type, destination) in [("cold", "compute3"), ("live", "compute2")] {
+        for action in ACTIONS {
+            let measured = measure(
+                &cloud,
+                &timings,
+                action,
+                (migration_type, destination),
+                full,
+            );
+            measurements.push(measured);
+        }
+    }
+    print_table(&measurements, &timings, full);
+}
+
+/// One migration of a fresh server from compute1 to `destination`.
+fn measure(
+    cloud: &Cloud,
+    timings: &Timings,
+    action: &'static str,
+    (migration_type, destination): (&'static str, &str),
+    full: bool,
+) -> Measurement {
+    let id = cloud.active_on("compute1");
+    let mut scenario = Scenario::new(cloud).action(
+        action,
+        migrate_parameters(&id, migration_type, "compute1", destination),
+    );
+    if !full {
+        scenario = scenario.option("nova", "migration_interval", "0.2");
+    }
+    cloud.nova.clear_requests();
+    let tokens_before = cloud.keystone.tokens_issued();
+    let run = scenario.phases(&PHASES).run();
+    check(&run, cloud, &id, destination);
+    let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
+    let nova_own = match migration_type {
+        "cold" => timings.migrate_to_verify() + timings.confirm,
+        _ => timings.live_prepare + timings.live_copy,
+    };
+    Measurement {
+        action,
+        migration_type,
+        wall: last.start + last.seconds - first.start,
+        execute: run.phase("execute").seconds,
+        nova_own,
+        requests: RequestCount::of(&cloud.nova.requests(), &id),
+        tokens: cloud.keystone.tokens_issued() - tokens_before,
+    }
+}
+
+/// A benchmark of a migration that did not happen would be meaningless: stop loudly.
+fn check(run: &Run, cloud: &Cloud, id: &str, destination: &str) {
+    for phase in PHASES {
+        let result = run.phase(phase);
+        assert!(
+            result.error.is_none(),
+            "{phase} raised: {result:?}\n{}",
+            run.log_tail()
+        );
+    }
+    run.assert_returned("execute", json!(true));
+    let server = cloud.server(id);
+    assert_eq!(
+        (server.host.as_str(), server.status.as_str()),
+        (destination, "ACTIVE")
+    );
+}
+
+fn print_table(measurements: &[Measurement], timings: &Timings, full: bool) {
+    let mode = if full {
+        "realistic timings, Watcher's default 5 s poll"
+    } else {
+        "SMOKE RUN: fast timings, 0.2 s poll"
+    };
+    println!(
+        "\nWatcher 17.0.0 applier path, one migration per row ({mode}); Nova's own time: cold {:.2} s, live {:.2} s\n",
+        (timings.migrate_to_verify() + timings.confirm).as_secs_f64(),
+        (timings.live_prepare + timings.live_copy).as_secs_f64()
+    );
+    println!(
+        "| action | type | wall: pre + execute + post | execute | beyond Nova's own | Nova requests | discovery | GET server | POST action | other | Keystone tokens |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for m in measurements {
+        let r = &m.requests;
+        println!(
+            "| `{}` | {} | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} | {} | {} | {} |",
+            m.action,
+            m.migration_type,
+            m.wall.as_secs_f64(),
+            m.execute.as_secs_f64(),
+            m.wall.as_secs_f64() - m.nova_own.as_secs_f64(),
+            r.total,
+            r.discovery,
+            r.server_gets,
+            r.actions,
+            r.other,
+            m.tokens
+        );
+    }
+}
