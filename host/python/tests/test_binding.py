@@ -1,8 +1,12 @@
-"""The Python binding against the Nova stand-in (`wasm-action nova-stand-in`).
+"""The Python binding against a Nova double.
 
-Run by `tests/watcher` (cargo test) with the wheel installed in its venv. Environment:
-WASM_ACTION_BIN   the wasm-action binary (serves the stand-in)
+Run by `tests/watcher` (cargo test, `binding.rs`) with the wheel installed in its venv, which
+sets the environment:
+NOVA_ENDPOINT     a Nova double's compute endpoint (fast timings) ...
+NOVA_SERVERS      ... and at least 8 ACTIVE servers on it, comma-separated ids
 TEST_PLUGINS_DIR  the hostile test plugins as <name>.wasm
+By hand, WASM_ACTION_BIN=target/debug/wasm-action instead of the first two starts
+`wasm-action nova-stand-in`.
 """
 
 import json
@@ -21,8 +25,16 @@ import wasm_action
 ADMIN = "admin:admin:admin"
 
 
-class StandIn:
+class Nova:
+    """A Nova double: the test's own (NOVA_ENDPOINT), or a stand-in this fixture starts."""
+
     def __init__(self, timings, servers):
+        self.process = None
+        if os.environ.get("NOVA_ENDPOINT"):
+            self.endpoint = os.environ["NOVA_ENDPOINT"]
+            self.servers = os.environ["NOVA_SERVERS"].split(",")
+            assert len(self.servers) >= servers, "NOVA_SERVERS has too few servers"
+            return
         self.process = subprocess.Popen(
             [os.environ["WASM_ACTION_BIN"], "nova-stand-in", "--timings", timings,
              "--servers", str(servers), "--no-cache"],
@@ -42,15 +54,16 @@ class StandIn:
         return self.server(server_id)["OS-EXT-SRV-ATTR:host"]
 
     def stop(self):
-        self.process.kill()
-        self.process.wait()
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture(scope="module")
 def nova():
-    stand_in = StandIn("fast", 12)
-    yield stand_in
-    stand_in.stop()
+    nova = Nova("fast", 8)
+    yield nova
+    nova.stop()
 
 
 @pytest.fixture(scope="module")

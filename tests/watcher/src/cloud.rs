@@ -1,7 +1,9 @@
-//! A small cloud for Watcher: a Keystone double whose catalog points at a Nova double.
+//! A small cloud for Watcher: a Keystone double whose catalog points at a Nova double
+//! ([`Cloud`]), or at real Nova 34 ([`RealCloud`]).
 
 use keystone_double::{ADMIN_PASSWORD, KeystoneDouble};
 use nova_double::{MigrationView, NovaDouble, RecordedRequest, ServerSpec, ServerView, Timings};
+use real_nova_tests::harness::RealNova;
 use serde_json::{Value, json};
 
 /// Keystone and Nova doubles on 127.0.0.1, serving from their own runtime until dropped.
@@ -48,13 +50,7 @@ impl Cloud {
 
     /// What Watcher's `[watcher_clients_auth]` needs: the Keystone double's admin.
     pub fn credentials(&self) -> Value {
-        json!({
-            "auth_url": self.keystone.endpoint(),
-            "username": "admin",
-            "password": ADMIN_PASSWORD,
-            "project_name": "admin",
-            "region_name": "RegionOne",
-        })
+        admin_credentials(&self.keystone)
     }
 
     /// Seeds an `ACTIVE` server on `host`; returns its id.
@@ -94,5 +90,112 @@ impl Cloud {
                 .unwrap_or_default()
         };
         posted.map(name).collect()
+    }
+}
+
+fn admin_credentials(keystone: &KeystoneDouble) -> Value {
+    json!({
+        "auth_url": keystone.endpoint(),
+        "username": "admin",
+        "password": ADMIN_PASSWORD,
+        "project_name": "admin",
+        "region_name": "RegionOne",
+    })
+}
+
+/// Real Nova 34 (a fresh `tests/real-nova` harness: nova-api, conductor, scheduler, compute1..3
+/// on a fake virt driver, one server booted per host) behind the Keystone double, whose catalog's
+/// compute endpoint is real Nova's. The harness's auth stand-in takes the double's tokens
+/// (`USER:PROJECT:ROLES`) as they are.
+#[derive(Debug)]
+pub struct RealCloud {
+    /// The real Nova harness: its endpoint and the servers it booted.
+    pub nova: RealNova,
+    /// The Keystone double Watcher authenticates against.
+    pub keystone: KeystoneDouble,
+    // Last: the double's tasks stop before their runtime goes.
+    runtime: tokio::runtime::Runtime,
+}
+
+/// One HTTP answer from real Nova.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as JSON (`null` when it is not).
+    pub body: Value,
+}
+
+impl RealCloud {
+    /// Starts real Nova (its venv is prepared once per process) and the Keystone double; a
+    /// failure to start fails the test, with the harness's stderr.
+    pub fn start() -> RealCloud {
+        let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+        eprintln!(
+            "real-nova: harness ready in {:.1} s",
+            nova.startup.as_secs_f64()
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime for the Keystone double");
+        let catalog = keystone_double::Config::default().with_compute("RegionOne", &nova.endpoint);
+        let keystone = runtime
+            .block_on(KeystoneDouble::start(catalog))
+            .expect("the Keystone double starts");
+        RealCloud {
+            nova,
+            keystone,
+            runtime,
+        }
+    }
+
+    /// What Watcher's `[watcher_clients_auth]` needs: the Keystone double's admin.
+    pub fn credentials(&self) -> Value {
+        admin_credentials(&self.keystone)
+    }
+
+    /// The server the harness booted on `host`.
+    pub fn server_on(&self, host: &str) -> String {
+        self.nova.server_on(host)
+    }
+
+    /// One request to real Nova at microversion 2.80 (`path` under the compute endpoint, e.g.
+    /// `/servers`), with a token the Keystone double issued to its admin on project `admin`.
+    pub fn request(&self, method: &str, path: &str) -> Answer {
+        let token = self
+            .keystone
+            .issue_token("admin", "admin")
+            .expect("the Keystone double's admin has a role on admin");
+        let url = format!("{}{path}", self.nova.endpoint);
+        let headers = [
+            ("x-auth-token", token.as_str()),
+            ("openstack-api-version", "compute 2.80"),
+        ];
+        let call = nova_double::client::request(method, &url, &headers, None);
+        let (status, raw) = self.runtime.block_on(call).unwrap_or_else(|e| {
+            let tail = self.nova.stderr_tail();
+            panic!("real Nova answers {method} {path}: {e}\n{tail}")
+        });
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Answer { status, body }
+    }
+
+    /// The server as real Nova shows it to an admin.
+    pub fn server(&self, id: &str) -> Value {
+        let answer = self.request("GET", &format!("/servers/{id}"));
+        assert_eq!(answer.status, 200, "GET server {id}: {answer:?}");
+        answer.body["server"].clone()
+    }
+
+    /// `GET /os-migrations?instance_uuid=` as an admin, newest first.
+    pub fn migrations_of(&self, id: &str) -> Vec<Value> {
+        let answer = self.request("GET", &format!("/os-migrations?instance_uuid={id}"));
+        assert_eq!(answer.status, 200, "GET os-migrations: {answer:?}");
+        answer.body["migrations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }

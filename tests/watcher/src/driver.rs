@@ -23,7 +23,13 @@ pub struct Scenario {
 impl Scenario {
     /// A scenario against `cloud`'s Keystone, with no actions or steps yet.
     pub fn new(cloud: &Cloud) -> Scenario {
-        let json = json!({ "cloud": cloud.credentials(), "conf": {}, "actions": [], "steps": [] });
+        Scenario::with_credentials(cloud.credentials())
+    }
+
+    /// A scenario against any Keystone, given Watcher's `[watcher_clients_auth]` (see
+    /// [`Cloud::credentials`], [`crate::RealCloud::credentials`]), with no actions or steps yet.
+    pub fn with_credentials(credentials: Value) -> Scenario {
+        let json = json!({ "cloud": credentials, "conf": {}, "actions": [], "steps": [] });
         Scenario { json }
     }
 

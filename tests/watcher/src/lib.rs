@@ -3,7 +3,8 @@
 //!
 //! - [`venv`]: `tests/watcher/setup.sh`, run once per process; `REAL_WATCHER=0` disables the
 //!   suite, loudly.
-//! - [`cloud`]: a Keystone double and a Nova double started in-process, on their own runtime.
+//! - [`cloud`]: a Keystone double and a Nova double started in-process, on their own runtime;
+//!   or ([`RealCloud`]) the Keystone double in front of real Nova 34 (`real_nova_tests`).
 //! - [`driver`]: `tests/watcher/driver.py` with the venv's Python: Watcher initialised as
 //!   watcher-applier does, actions loaded through its `ActionFactory`, phases run as a scenario
 //!   says, one JSON line per phase.
@@ -13,5 +14,5 @@ pub mod cloud;
 pub mod driver;
 pub mod venv;
 
-pub use cloud::Cloud;
+pub use cloud::{Cloud, RealCloud};
 pub use driver::{Error, PhaseResult, Run, Running, Scenario};

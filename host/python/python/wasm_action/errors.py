@@ -134,6 +134,18 @@ class MigrationFailed(ActionError):
         self.fault = fault
         self.request_id = request_id
 
+    def __str__(self) -> str:
+        where = f"server {self.server_status}" + (f" on {self.host}" if self.host else "")
+        parts = [where]
+        if self.migration_status:
+            uuid = f" {self.migration_uuid}" if self.migration_uuid else ""
+            parts.append(f"migration{uuid} {self.migration_status}")
+        if self.fault:
+            parts.append(f"fault: {self.fault}")
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
+        return f"{self.message} [{'; '.join(parts)}]"
+
 
 class TimedOut(ActionError):
     """The action's deadline passed before Nova finished."""

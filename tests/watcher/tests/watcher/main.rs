@@ -4,7 +4,10 @@
 //! the wasm_action wheel). Every test starts its own doubles, runs `driver.py` and checks both
 //! what Watcher saw and what Nova then shows. `REAL_WATCHER=0` disables the suite, loudly.
 
+mod binding;
 mod own_migrate;
+mod plan;
+mod real_nova;
 mod wasm_migrate;
 
 use nova_double::Timings;
