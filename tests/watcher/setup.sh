@@ -34,20 +34,23 @@ install_watcher() {
     echo "watcher: venv ready" >&2
 }
 
-# The newest wasm-action wheel in target/wheels, rebuilt with maturin (debug profile, the
-# workspace's target dir) when none exists or a source it is built from (.rs, .py, .toml, .wit
+# The newest wasm-action wheel in target/wheels/<profile>, rebuilt with maturin (the workspace's
+# target dir; profile dev unless WASM_ACTION_WHEEL_PROFILE says release) when none exists or a source it is built from (.rs, .py, .toml, .wit
 # under host/, guest/, wit/, or Cargo.lock) is newer. Prints its path, or nothing while
 # host/python does not exist.
 wasm_action_wheel() {
-    local manifest="$root/host/python/Cargo.toml" wheels="$root/target/wheels" wheel
+    # dev (default): shares the test build's artifacts, built in seconds; release: what you
+    # ship, and what the benchmark figures in BENCHMARKS.md were measured with.
+    local profile="${WASM_ACTION_WHEEL_PROFILE:-dev}"
+    local manifest="$root/host/python/Cargo.toml" wheels="$root/target/wheels/$profile" wheel
     [[ -f "$manifest" ]] || return 0
     wheel="$(ls -t "$wheels"/wasm_action-*.whl 2>/dev/null | head -n1 || true)"
     if [[ -z "$wheel" ]] || [[ -n "$(find "$root/host" "$root/guest" "$root/wit" "$root/Cargo.lock" \
             -type f \( -name '*.rs' -o -name '*.py' -o -name '*.toml' -o -name '*.wit' \
             -o -name Cargo.lock \) -newer "$wheel" -print -quit)" ]]; then
-        echo "watcher: building the wasm-action wheel (maturin build -m host/python/Cargo.toml)" >&2
-        "$venv/bin/maturin" build --quiet -m "$manifest" -i "$venv/bin/python" \
-            --target-dir "$root/target" -o "$wheels" >&2
+        echo "watcher: building the wasm-action wheel ($profile; maturin build -m host/python/Cargo.toml)" >&2
+        "$venv/bin/maturin" build --quiet --profile "$profile" -m "$manifest" \
+            -i "$venv/bin/python" --target-dir "$root/target" -o "$wheels" >&2
         wheel="$(ls -t "$wheels"/wasm_action-*.whl | head -n1)"
     fi
     echo "$wheel"
