@@ -17,8 +17,8 @@ It writes a watcher.conf as an operator would ([watcher_clients_auth] with passw
 [nova] api_version and region), initialises Watcher with ``prepare_service`` as watcher-applier
 does, and loads every action through ``ActionFactory.make_action`` (the stevedore loader of the
 ``watcher_actions`` entry points, then parameter validation), with no database. Each phase
-prints one JSON line on stdout: ``{"step", "action", "phase", "result", "error", "start",
-"seconds"}``; ``error`` is ``{"class", "module", "message"}`` or null. Watcher logs to stderr.
+(and each action's loading, as phase ``load``) prints one JSON line on stdout: ``{"step",
+"action", "phase", "result", "error", "start", "seconds"}``; ``error`` is ``{"class", "module", "message"}`` or null. Watcher logs to stderr.
 """
 
 import json
@@ -78,6 +78,17 @@ def make_action(spec):
     record = types.SimpleNamespace(
         action_type=spec["name"], input_parameters=spec.get("input_parameters", {}))
     return factory.ActionFactory().make_action(record, osc=clients.OpenStackClients())
+
+
+def load(index, spec):
+    """make_action, reported like a phase (``"phase": "load"``): what the applier pays before
+    the first phase (stevedore, the action's options, for wasm_migrate its sandbox runtime and
+    the compiled component, then parameter validation)."""
+    start = time.monotonic()
+    action = make_action(spec)
+    emit({"step": None, "action": index, "phase": "load", "result": None, "error": None,
+          "start": round(start - T0, 3), "seconds": round(time.monotonic() - start, 3)})
+    return action
 
 
 def emit(line):
@@ -144,7 +155,7 @@ def run_parallel(step, actions, phases):
 def run(scenario):
     with tempfile.TemporaryDirectory(prefix="watcher-driver-") as directory:
         init_watcher(write_config(directory, scenario["cloud"], scenario.get("conf", {})))
-        actions = [make_action(spec) for spec in scenario["actions"]]
+        actions = [load(index, spec) for index, spec in enumerate(scenario["actions"])]
         for step, spec in enumerate(scenario["steps"]):
             if "parallel" in spec:
                 run_parallel(step, actions, spec["parallel"])

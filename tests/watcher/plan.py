@@ -57,11 +57,10 @@ def create_plan(context, actions):
 
 
 def serialise_sqlite_writers():
-    """SQLite stands in for Watcher's MySQL here. oslo.db starts SQLite transactions with a
-    deferred BEGIN, which fails at once with "database is locked" when two of taskflow's threads
-    upgrade to a write lock together. Begin them IMMEDIATE instead (ahead of oslo.db's own
-    listener, which then sees the transaction open), so writers wait for each other as they
-    would on MySQL (and wait up to a minute for the lock, as MySQL's lock wait does)."""
+    """SQLite stands in for Watcher's MySQL here. oslo.db opens SQLite transactions with a plain
+    (deferred) BEGIN, which fails at once with "database is locked" when two of taskflow's
+    threads upgrade to a write lock together. Make that BEGIN IMMEDIATE, so that writers queue
+    for the lock (up to a minute, like MySQL's lock wait) instead of failing."""
     from oslo_db.sqlalchemy import enginefacade
     from sqlalchemy import event
 
@@ -69,14 +68,13 @@ def serialise_sqlite_writers():
 
     @event.listens_for(engine, "connect")
     def _wait_for_the_lock(dbapi_connection, _record):
-        # pysqlite waits 5 s for a lock; a loaded CI machine can hold one longer.
         dbapi_connection.execute("PRAGMA busy_timeout = 60000")
 
-    @event.listens_for(engine, "begin", insert=True)
-    def _begin_immediate(connection):
-        if "in_transaction" not in connection.info:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            connection.info["in_transaction"] = True
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _begin_immediate(_conn, _cursor, statement, parameters, _context, _many):
+        if statement == "BEGIN":
+            statement = "BEGIN IMMEDIATE"
+        return statement, parameters
 
 
 def run(scenario):

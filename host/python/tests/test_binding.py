@@ -3,7 +3,7 @@
 Run by `tests/watcher` (cargo test, `binding.rs`) with the wheel installed in its venv, which
 sets the environment:
 NOVA_ENDPOINT     a Nova double's compute endpoint (fast timings) ...
-NOVA_SERVERS      ... and at least 8 ACTIVE servers on it, comma-separated ids
+NOVA_SERVERS      ... and at least 9 ACTIVE servers on it, comma-separated ids
 TEST_PLUGINS_DIR  the hostile test plugins as <name>.wasm
 By hand, WASM_ACTION_BIN=target/debug/wasm-action instead of the first two starts
 `wasm-action nova-stand-in`.
@@ -61,7 +61,7 @@ class Nova:
 
 @pytest.fixture(scope="module")
 def nova():
-    nova = Nova("fast", 8)
+    nova = Nova("fast", 9)
     yield nova
     nova.stop()
 
@@ -214,3 +214,66 @@ def test_threads_run_actions_at_the_same_time(nova, migrate):
     assert latest_start < earliest_end, "the four calls ran one after another"
     for server, (_, _, destination) in spans.items():
         assert nova.host_of(server) == destination
+
+
+def test_a_deadline_that_passes_is_timed_out(nova, migrate):
+    server = nova.servers[8]
+    source = nova.host_of(server)
+    destination = "compute1" if source != "compute1" else "compute2"
+    with pytest.raises(wasm_action.TimedOut) as raised:
+        migrate.execute(cold(server, source, destination), endpoint=nova.endpoint, token=ADMIN,
+                        deadline=0.05)
+    assert raised.value.kind == "timed-out" and str(raised.value)
+
+
+# The shapes `_native` renders (host/python/src/json_of.rs), one per variant, and the exception
+# each becomes.
+ACTION_ERRORS = [
+    ({"kind": "invalid-input", "fields": [{"path": "a", "message": "b"}]},
+     wasm_action.InvalidInput, {"fields": [wasm_action.FieldError("a", "b")]}),
+    ({"kind": "not-found", "message": "m", "api": {"status": 404, "message": "n",
+                                                    "request_id": "req-1"}},
+     wasm_action.NotFound, {"api": wasm_action.ApiFault(404, "n", "req-1")}),
+    ({"kind": "conflict", "message": "m", "api": None}, wasm_action.Conflict, {"api": None}),
+    ({"kind": "denied", "message": "m", "api": None}, wasm_action.Denied, {"message": "m"}),
+    ({"kind": "unsupported", "message": "m", "api": None}, wasm_action.Unsupported, {}),
+    ({"kind": "api", "status": 500, "message": "boom", "request_id": None},
+     wasm_action.ApiError, {"status": 500}),
+    ({"kind": "migration-failed", "message": "m", "server_status": "ERROR",
+      "migration_status": "error", "migration_uuid": "u", "host": "compute1",
+      "fault": "No valid host", "request_id": "req-2"},
+     wasm_action.MigrationFailed, {"server_status": "ERROR", "migration_status": "error",
+                                   "host": "compute1", "fault": "No valid host"}),
+    ({"kind": "timed-out", "message": "m"}, wasm_action.TimedOut, {"message": "m"}),
+    ({"kind": "transport", "message": "m"}, wasm_action.TransportError, {"message": "m"}),
+    ({"kind": "cancelled"}, wasm_action.Cancelled, {}),
+]
+
+
+@pytest.mark.parametrize("value,cls,attributes", ACTION_ERRORS,
+                         ids=[v["kind"] for v, _, _ in ACTION_ERRORS])
+def test_every_action_error_variant_has_its_exception(value, cls, attributes):
+    error = wasm_action.errors.action_error(value)
+    assert type(error) is cls and isinstance(error, wasm_action.ActionError)
+    assert error.kind == value["kind"] and str(error)
+    for name, expected in attributes.items():
+        assert getattr(error, name) == expected
+
+
+HOST_ERRORS = [
+    ({"kind": "limit-exceeded", "message": "m", "plugin": "p", "phase": "execute",
+      "limit": "wall-clock"}, wasm_action.LimitExceeded),
+    ({"kind": "trap", "message": "m", "plugin": "p", "phase": "execute"},
+     wasm_action.PluginCrashed),
+    ({"kind": "load", "message": "m", "plugin": "p"}, wasm_action.LoadError),
+    ({"kind": "context", "message": "m"}, wasm_action.ContextError),
+    ({"kind": "busy", "message": "m", "plugin": "p"}, wasm_action.Busy),
+    ({"kind": "engine", "message": "m"}, wasm_action.EngineError),
+]
+
+
+@pytest.mark.parametrize("value,cls", HOST_ERRORS, ids=[v["kind"] for v, _ in HOST_ERRORS])
+def test_every_host_failure_has_its_exception(value, cls):
+    error = wasm_action.errors.host_error(value)
+    assert type(error) is cls and isinstance(error, wasm_action.HostError)
+    assert error.kind == value["kind"] and error.plugin == value.get("plugin")

@@ -21,6 +21,7 @@ struct Measurement {
     action: &'static str,
     migration_type: &'static str,
     wall: Duration,
+    load: Duration,
     execute: Duration,
     nova_own: Duration,
     requests: RequestCount,
@@ -113,6 +114,7 @@ fn measure(
         action,
         migration_type,
         wall: last.start + last.seconds - first.start,
+        load: run.phase("load").seconds,
         execute: run.phase("execute").seconds,
         nova_own,
         requests: RequestCount::of(&cloud.nova.requests(), &id),
@@ -150,16 +152,18 @@ fn print_table(measurements: &[Measurement], timings: &Timings, full: bool) {
         (timings.live_prepare + timings.live_copy).as_secs_f64()
     );
     println!(
-        "| action | type | wall: pre + execute + post | execute | beyond Nova's own | Nova requests | discovery | GET server | POST action | other | Keystone tokens |"
+        "| action | type | load (ActionFactory) | wall: pre + execute + post | load + wall | execute | beyond Nova's own | Nova requests | discovery | GET server | POST action | other | Keystone tokens |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for m in measurements {
         let r = &m.requests;
         println!(
-            "| `{}` | {} | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {:.3} s | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} | {} | {} | {} |",
             m.action,
             m.migration_type,
+            m.load.as_secs_f64(),
             m.wall.as_secs_f64(),
+            (m.load + m.wall).as_secs_f64(),
             m.execute.as_secs_f64(),
             m.wall.as_secs_f64() - m.nova_own.as_secs_f64(),
             r.total,
