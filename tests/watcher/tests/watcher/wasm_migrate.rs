@@ -234,3 +234,53 @@ fn wait_for_posted(cloud: &Cloud, id: &str, name: &str) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn wasm_abort_with_nothing_to_abort_raises_instead_of_reporting_success() {
+    let Some(cloud) = cloud() else { return };
+    let id = cloud.active_on("compute1");
+    let run = wasm_migrate(
+        &cloud,
+        migrate_parameters(&id, "cold", "compute1", "compute3"),
+    )
+    .phase("abort")
+    .run();
+    let error = run.raised("abort");
+    assert_eq!(
+        (error.class.as_str(), error.module.as_str()),
+        ("ActionExecutionFailure", "watcher.common.exception")
+    );
+    assert!(
+        error.message.contains("(conflict)") && error.message.contains("nothing to abort"),
+        "{}",
+        error.message
+    );
+    assert!(cloud.actions_posted(&id).is_empty(), "nothing was sent");
+    assert_eq!(cloud.server(&id).host, "compute1");
+}
+
+#[test]
+fn wasm_revert_after_execute_migrates_back_to_the_source() {
+    let Some(cloud) = cloud() else { return };
+    let id = cloud.active_on("compute1");
+    let run = wasm_migrate(
+        &cloud,
+        migrate_parameters(&id, "cold", "compute1", "compute3"),
+    )
+    .phases(&["pre_condition", "execute", "revert"])
+    .run();
+    run.assert_returned("execute", json!(true));
+    run.assert_returned("revert", json!(true));
+    let server = cloud.server(&id);
+    assert_eq!(
+        (server.host.as_str(), server.status.as_str()),
+        ("compute1", "ACTIVE")
+    );
+    assert_eq!(
+        cloud.actions_posted(&id),
+        ["migrate", "confirmResize", "migrate", "confirmResize"]
+    );
+    let migrations = cloud.migrations_of(&id);
+    assert_eq!(migrations.len(), 2, "{migrations:?}");
+    assert!(migrations.iter().all(|m| m.status == "confirmed"));
+}
