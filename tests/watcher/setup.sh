@@ -46,7 +46,7 @@ wasm_action_wheel() {
     [[ -f "$manifest" ]] || return 0
     wheel="$(ls -t "$wheels"/wasm_action-*.whl 2>/dev/null | head -n1 || true)"
     if [[ -z "$wheel" ]] || [[ -n "$(find "$root/host" "$root/guest" "$root/wit" "$root/Cargo.lock" \
-            -type f \( -name '*.rs' -o -name '*.py' -o -name '*.toml' -o -name '*.wit' \
+            -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name py.typed -o -name '*.toml' -o -name '*.wit' \
             -o -name Cargo.lock \) -newer "$wheel" -print -quit)" ]]; then
         echo "watcher: building the wasm-action wheel ($profile; maturin build -m host/python/Cargo.toml)" >&2
         "$venv/bin/maturin" build --quiet --profile "$profile" -m "$manifest" \

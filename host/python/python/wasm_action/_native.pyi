@@ -1,0 +1,43 @@
+# Types of the native extension (host/python/src/lib.rs). Answers cross as (kind, json) pairs;
+# wasm_action/__init__.py turns them into typed outcomes and exceptions.
+from typing import Any, Callable, Optional, Tuple
+
+__version__: str
+
+class Runtime:
+    def __init__(
+        self,
+        *,
+        cache_dir: Optional[str] = None,
+        use_cache: bool = True,
+        memory_mib: Optional[int] = None,
+        cpu_fuel: Optional[int] = None,
+        max_concurrent_calls: Optional[int] = None,
+        pooling: bool = True,
+    ) -> None: ...
+    def load(self, name: str, wasm: bytes) -> Tuple[str, Any]: ...
+    @staticmethod
+    def builtin(name: str) -> bytes: ...
+
+class Plugin:
+    @property
+    def name(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def source(self) -> str: ...
+    def call(
+        self,
+        phase: str,
+        params: str,
+        *,
+        endpoint: Optional[str] = None,
+        token: Optional[Any] = None,
+        renew: Optional[Callable[[str], Optional[str]]] = None,
+        request_id: Optional[str] = None,
+        deadline: Optional[float] = None,
+        cacert: Optional[str] = None,
+        on_event: Optional[Callable[[str], None]] = None,
+    ) -> Tuple[str, str]: ...
