@@ -65,6 +65,17 @@ impl Cloud {
             .unwrap_or_else(|| panic!("the Nova double has no server {id}"))
     }
 
+    /// Asserts that Nova shows server `id` ACTIVE on `host`; returns the server.
+    pub fn assert_active_on(&self, id: &str, host: &str) -> ServerView {
+        let server = self.server(id);
+        assert_eq!(
+            (server.host.as_str(), server.status.as_str()),
+            (host, "ACTIVE"),
+            "server {id}: {server:?}"
+        );
+        server
+    }
+
     /// The migration records of one server, newest first.
     pub fn migrations_of(&self, id: &str) -> Vec<MigrationView> {
         let all = self.nova.migrations().into_iter();
@@ -117,15 +128,6 @@ pub struct RealCloud {
     runtime: tokio::runtime::Runtime,
 }
 
-/// One HTTP answer from real Nova.
-#[derive(Debug)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body as JSON (`null` when it is not).
-    pub body: Value,
-}
-
 impl RealCloud {
     /// Starts real Nova (its venv is prepared once per process) and the Keystone double; a
     /// failure to start fails the test, with the harness's stderr.
@@ -161,41 +163,13 @@ impl RealCloud {
         self.nova.server_on(host)
     }
 
-    /// One request to real Nova at microversion 2.80 (`path` under the compute endpoint, e.g.
-    /// `/servers`), with a token the Keystone double issued to its admin on project `admin`.
-    pub fn request(&self, method: &str, path: &str) -> Answer {
-        let token = self
-            .keystone
-            .issue_token("admin", "admin")
-            .expect("the Keystone double's admin has a role on admin");
-        let url = format!("{}{path}", self.nova.endpoint);
-        let headers = [
-            ("x-auth-token", token.as_str()),
-            ("openstack-api-version", "compute 2.80"),
-        ];
-        let call = nova_double::client::request(method, &url, &headers, None);
-        let (status, raw) = self.runtime.block_on(call).unwrap_or_else(|e| {
-            let tail = self.nova.stderr_tail();
-            panic!("real Nova answers {method} {path}: {e}\n{tail}")
-        });
-        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Answer { status, body }
-    }
-
     /// The server as real Nova shows it to an admin.
     pub fn server(&self, id: &str) -> Value {
-        let answer = self.request("GET", &format!("/servers/{id}"));
-        assert_eq!(answer.status, 200, "GET server {id}: {answer:?}");
-        answer.body["server"].clone()
+        self.runtime.block_on(self.nova.server(id))
     }
 
     /// `GET /os-migrations?instance_uuid=` as an admin, newest first.
     pub fn migrations_of(&self, id: &str) -> Vec<Value> {
-        let answer = self.request("GET", &format!("/os-migrations?instance_uuid={id}"));
-        assert_eq!(answer.status, 200, "GET os-migrations: {answer:?}");
-        answer.body["migrations"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.runtime.block_on(self.nova.migrations_of(id))
     }
 }

@@ -6,8 +6,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use wasm_action_host::{ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Runtime};
 
-/// The admin token of the harness's auth stand-in (`USER:PROJECT[:ROLES]`).
-pub const ADMIN: &str = "admin:admin";
+pub use real_nova_tests::client::{ADMIN, Answer};
 
 /// One engine and one compiled component per test binary: compiling is the slow part.
 fn plugin() -> &'static (Runtime, Plugin) {
@@ -24,14 +23,6 @@ fn plugin() -> &'static (Runtime, Plugin) {
 /// A started real Nova plus a client for it.
 pub struct Cloud {
     pub nova: RealNova,
-    authority: String,
-}
-
-/// One HTTP answer from Nova.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
 }
 
 impl Cloud {
@@ -42,14 +33,7 @@ impl Cloud {
             "real-nova: harness ready in {:.1} s",
             nova.startup.as_secs_f64()
         );
-        let authority = nova
-            .endpoint
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        Cloud { nova, authority }
+        Cloud { nova }
     }
 
     /// Runs one phase of the real component with `token`; a host error fails the test.
@@ -70,10 +54,10 @@ impl Cloud {
 
     /// One admin request to `path` (under the host, e.g. `/v2.1/servers`) at microversion 2.80.
     pub async fn request(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
-        self.request_as(ADMIN, method, path, body).await
+        self.nova.request(method, path, body).await
     }
 
-    /// One request with `token` at microversion 2.80 (the repo's shared local HTTP client).
+    /// One request with `token` at microversion 2.80.
     pub async fn request_as(
         &self,
         token: &str,
@@ -81,40 +65,17 @@ impl Cloud {
         path: &str,
         body: Option<Value>,
     ) -> Answer {
-        let url = format!("http://{}{path}", self.authority);
-        let headers = [
-            ("x-auth-token", token),
-            ("openstack-api-version", "compute 2.80"),
-        ];
-        let body = body.map(|b| b.to_string());
-        let (status, raw) = nova_double::client::request(method, &url, &headers, body.as_deref())
-            .await
-            .unwrap_or_else(|e| {
-                let tail = self.nova.stderr_tail();
-                panic!("real Nova answers {method} {path}: {e}\n{tail}")
-            });
-        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Answer { status, body }
+        self.nova.request_as(token, method, path, body).await
     }
 
     /// The server as real Nova shows it to an admin.
     pub async fn server(&self, id: &str) -> Value {
-        let answer = self
-            .request("GET", &format!("/v2.1/servers/{id}"), None)
-            .await;
-        assert_eq!(answer.status, 200, "GET server {id}: {answer:?}");
-        answer.body["server"].clone()
+        self.nova.server(id).await
     }
 
     /// `GET /os-migrations?instance_uuid=` (2.80), newest first.
     pub async fn migrations_of(&self, id: &str) -> Vec<Value> {
-        let path = format!("/v2.1/os-migrations?instance_uuid={id}");
-        let answer = self.request("GET", &path, None).await;
-        assert_eq!(answer.status, 200, "GET os-migrations: {answer:?}");
-        answer.body["migrations"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.nova.migrations_of(id).await
     }
 
     /// Posts a server action as an admin client other than the action.
