@@ -9,12 +9,10 @@
 use std::time::Duration;
 
 use nova_double::{RecordedRequest, Timings};
-use serde_json::json;
-use watcher_tests::driver::migrate_parameters;
+use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
 use watcher_tests::{Cloud, Run, Scenario, venv};
 
 const ACTIONS: [&str; 2] = ["migrate", "wasm_migrate"];
-const PHASES: [&str; 3] = ["pre_condition", "execute", "post_condition"];
 
 /// One action's migration, measured.
 struct Measurement {
@@ -103,7 +101,7 @@ fn measure(
     }
     cloud.nova.clear_requests();
     let tokens_before = cloud.keystone.tokens_issued();
-    let run = scenario.phases(&PHASES).run();
+    let run = scenario.phases(&MIGRATION_PHASES).run();
     check(&run, cloud, &id, destination);
     let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
     let nova_own = match migration_type {
@@ -124,20 +122,8 @@ fn measure(
 
 /// A benchmark of a migration that did not happen would be meaningless: stop loudly.
 fn check(run: &Run, cloud: &Cloud, id: &str, destination: &str) {
-    for phase in PHASES {
-        let result = run.phase(phase);
-        assert!(
-            result.error.is_none(),
-            "{phase} raised: {result:?}\n{}",
-            run.log_tail()
-        );
-    }
-    run.assert_returned("execute", json!(true));
-    let server = cloud.server(id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        (destination, "ACTIVE")
-    );
+    run.assert_migrated();
+    cloud.assert_active_on(id, destination);
 }
 
 fn print_table(measurements: &[Measurement], timings: &Timings, full: bool) {

@@ -284,6 +284,14 @@ impl Run {
         );
     }
 
+    /// Asserts that action 0 went through [`MIGRATION_PHASES`] as the applier wants: the
+    /// pre-condition and post-condition returned `None`, execute `True`.
+    pub fn assert_migrated(&self) {
+        self.assert_returned("pre_condition", json!(null));
+        self.assert_returned("execute", json!(true));
+        self.assert_returned("post_condition", json!(null));
+    }
+
     /// The exception `phase` of action 0 raised; panics when it raised none.
     pub fn raised(&self, phase: &str) -> &Error {
         let result = self.phase(phase);
@@ -303,6 +311,9 @@ impl Run {
         )
     }
 }
+
+/// The phases the applier runs for one action, in its order.
+pub const MIGRATION_PHASES: [&str; 3] = ["pre_condition", "execute", "post_condition"];
 
 /// Watcher's migrate parameters, as an action plan carries them.
 pub fn migrate_parameters(

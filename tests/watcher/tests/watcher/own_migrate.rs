@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use watcher_tests::Scenario;
-use watcher_tests::driver::migrate_parameters;
+use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
 
 use crate::cloud;
 
@@ -22,16 +22,10 @@ fn own_cold_migration_moves_the_server_and_confirms() {
         &cloud,
         migrate_parameters(&id, "cold", "compute1", "compute3"),
     )
-    .phases(&["pre_condition", "execute", "post_condition"])
+    .phases(&MIGRATION_PHASES)
     .run();
-    run.assert_returned("pre_condition", json!(null));
-    run.assert_returned("execute", json!(true));
-    run.assert_returned("post_condition", json!(null));
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute3", "ACTIVE")
-    );
+    run.assert_migrated();
+    cloud.assert_active_on(&id, "compute3");
     let migrations = cloud.migrations_of(&id);
     assert_eq!(migrations.len(), 1, "{migrations:?}");
     assert_eq!(migrations[0].status, "confirmed");
@@ -47,15 +41,10 @@ fn own_live_migration_moves_the_server() {
         &cloud,
         migrate_parameters(&id, "live", "compute1", "compute2"),
     )
-    .phases(&["pre_condition", "execute", "post_condition"])
+    .phases(&MIGRATION_PHASES)
     .run();
-    run.assert_returned("pre_condition", json!(null));
-    run.assert_returned("execute", json!(true));
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute2", "ACTIVE")
-    );
+    run.assert_migrated();
+    cloud.assert_active_on(&id, "compute2");
     let migrations = cloud.migrations_of(&id);
     assert_eq!(migrations[0].status, "completed");
     assert_eq!(migrations[0].migration_type, "live-migration");

@@ -65,11 +65,7 @@ fn taskflow_runs_a_wasm_migrate_plan_with_parallel_branches_a_skip_and_a_child()
         "{why}"
     );
     for (id, host) in [(&a, "compute3"), (&b, "compute2"), (&c, "compute1")] {
-        let server = cloud.server(id);
-        assert_eq!(
-            (server.host.as_str(), server.status.as_str()),
-            (host, "ACTIVE")
-        );
+        cloud.assert_active_on(id, host);
     }
     // The child started only after both parents were done: its migration is the newest record.
     let created = |id: &str| cloud.migrations_of(id)[0].id;
@@ -109,11 +105,7 @@ fn taskflow_marks_a_failed_wasm_migrate_failed_with_novas_reason() {
         message.contains("execute") && message.contains("migration-failed"),
         "Watcher's record should say why: {message}"
     );
-    let server = cloud.server(&a);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute1", "ACTIVE")
-    );
+    cloud.assert_active_on(&a, "compute1");
     assert_eq!(cloud.migrations_of(&a)[0].status, "error");
     // Watcher 17's own rule, not ours: with the default execution rule its decider lets the
     // children of a failed action run (it only skips them under the `ANY` rule).

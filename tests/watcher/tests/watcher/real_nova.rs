@@ -6,10 +6,8 @@
 
 use real_nova_tests::harness;
 use serde_json::{Value, json};
-use watcher_tests::driver::migrate_parameters;
+use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
 use watcher_tests::{RealCloud, Run, Scenario, venv};
-
-const PHASES: [&str; 3] = ["pre_condition", "execute", "post_condition"];
 
 /// A fresh real Nova behind the Keystone double, or `None` (after a loud line) when either
 /// suite is disabled.
@@ -28,10 +26,11 @@ fn migrate(cloud: &RealCloud, action: &str, conf: &[(&str, &str, &str)], paramet
         s.option(section, key, value)
     });
     let kind = parameters["migration_type"].to_string();
-    let run = scenario.action(action, parameters).phases(&PHASES).run();
-    run.assert_returned("pre_condition", json!(null));
-    run.assert_returned("execute", json!(true));
-    run.assert_returned("post_condition", json!(null));
+    let run = scenario
+        .action(action, parameters)
+        .phases(&MIGRATION_PHASES)
+        .run();
+    run.assert_migrated();
     eprintln!(
         "real Nova, {action} {kind}: execute {:.2} s, driver {:.2} s",
         run.phase("execute").seconds.as_secs_f64(),

@@ -5,12 +5,10 @@ use std::time::{Duration, Instant};
 
 use nova_double::Fault;
 use serde_json::json;
-use watcher_tests::driver::migrate_parameters;
+use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
 use watcher_tests::{Cloud, Scenario};
 
 use crate::cloud;
-
-const PHASES: [&str; 3] = ["pre_condition", "execute", "post_condition"];
 
 fn wasm_migrate(cloud: &Cloud, parameters: serde_json::Value) -> Scenario {
     Scenario::new(cloud).action("wasm_migrate", parameters)
@@ -24,16 +22,10 @@ fn wasm_cold_migration_moves_the_server_and_confirms() {
         &cloud,
         migrate_parameters(&id, "cold", "compute1", "compute3"),
     )
-    .phases(&PHASES)
+    .phases(&MIGRATION_PHASES)
     .run();
-    run.assert_returned("pre_condition", json!(null));
-    run.assert_returned("execute", json!(true));
-    run.assert_returned("post_condition", json!(null));
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute3", "ACTIVE")
-    );
+    run.assert_migrated();
+    let server = cloud.assert_active_on(&id, "compute3");
     assert_eq!(
         (server.tenant_id.as_str(), server.user_id.as_str()),
         ("demo", "admin")
@@ -64,16 +56,10 @@ fn wasm_live_migration_moves_the_server() {
         &cloud,
         migrate_parameters(&id, "live", "compute1", "compute2"),
     )
-    .phases(&PHASES)
+    .phases(&MIGRATION_PHASES)
     .run();
-    run.assert_returned("pre_condition", json!(null));
-    run.assert_returned("execute", json!(true));
-    run.assert_returned("post_condition", json!(null));
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute2", "ACTIVE")
-    );
+    run.assert_migrated();
+    cloud.assert_active_on(&id, "compute2");
     let migrations = cloud.migrations_of(&id);
     assert_eq!(migrations[0].status, "completed");
     assert_eq!(migrations[0].migration_type, "live-migration");
@@ -88,7 +74,7 @@ fn wasm_pre_condition_skips_an_unknown_server() {
         &cloud,
         migrate_parameters(missing, "cold", "compute1", "compute3"),
     )
-    .phases(&PHASES)
+    .phases(&MIGRATION_PHASES)
     .run();
     let error = run.raised("pre_condition");
     assert_eq!(
@@ -130,11 +116,7 @@ fn wasm_failed_migration_raises_within_seconds_and_leaves_the_server_on_its_sour
         "{}",
         error.message
     );
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute1", "ACTIVE")
-    );
+    cloud.assert_active_on(&id, "compute1");
     assert_eq!(cloud.migrations_of(&id)[0].status, "error");
     assert_eq!(
         cloud.actions_posted(&id),
@@ -173,11 +155,7 @@ fn wasm_abort_in_verify_resize_from_a_second_thread_reverts_to_the_source() {
         execute.result != json!(true),
         "an aborted execute must not succeed: {execute:?}"
     );
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute1", "ACTIVE")
-    );
+    cloud.assert_active_on(&id, "compute1");
     assert_eq!(cloud.migrations_of(&id)[0].status, "reverted");
     assert!(
         cloud
@@ -198,7 +176,7 @@ fn wasm_four_parallel_migrations_from_four_threads_all_succeed() {
             scenario.action("wasm_migrate", parameters)
         },
     );
-    let run = scenario.parallel(&PHASES).run();
+    let run = scenario.parallel(&MIGRATION_PHASES).run();
     // The four executes overlapped in time: the binding released the GIL.
     let executes: Vec<_> = (0..4).map(|i| run.phase_of(i, "execute")).collect();
     let last_start = executes.iter().map(|p| p.start).max();
@@ -214,11 +192,7 @@ fn wasm_four_parallel_migrations_from_four_threads_all_succeed() {
             "action {index}: {execute:?}\n{}",
             run.log_tail()
         );
-        let server = cloud.server(id);
-        assert_eq!(
-            (server.host.as_str(), server.status.as_str()),
-            (destination, "ACTIVE")
-        );
+        cloud.assert_active_on(id, destination);
         assert_eq!(cloud.migrations_of(id)[0].status, "confirmed");
     }
 }
@@ -271,11 +245,7 @@ fn wasm_revert_after_execute_migrates_back_to_the_source() {
     .run();
     run.assert_returned("execute", json!(true));
     run.assert_returned("revert", json!(true));
-    let server = cloud.server(&id);
-    assert_eq!(
-        (server.host.as_str(), server.status.as_str()),
-        ("compute1", "ACTIVE")
-    );
+    cloud.assert_active_on(&id, "compute1");
     assert_eq!(
         cloud.actions_posted(&id),
         ["migrate", "confirmResize", "migrate", "confirmResize"]
