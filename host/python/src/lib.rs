@@ -106,6 +106,13 @@ impl Runtime {
         }
     }
 
+    /// The plugin name a file name gives (`migrate@1.2.0.wasm` -> `migrate`), as the host's
+    /// plugin directories read it; `None` when it is not `NAME[@VERSION].wasm`.
+    #[staticmethod]
+    fn plugin_name(path: PathBuf) -> Option<String> {
+        host::plugin_name(&path).map(|(name, _version)| name)
+    }
+
     /// The components built into this module: name -> bytes.
     #[staticmethod]
     fn builtin(name: &str) -> PyResult<&'static [u8]> {

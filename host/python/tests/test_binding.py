@@ -5,13 +5,10 @@ sets the environment:
 NOVA_ENDPOINT     a Nova double's compute endpoint (fast timings) ...
 NOVA_SERVERS      ... and at least 9 ACTIVE servers on it, comma-separated ids
 TEST_PLUGINS_DIR  the hostile test plugins as <name>.wasm
-By hand, WASM_ACTION_BIN=target/debug/wasm-action instead of the first two starts
-`wasm-action nova-stand-in`.
 """
 
 import json
 import os
-import subprocess
 import threading
 import time
 import urllib.request
@@ -26,23 +23,12 @@ ADMIN = "admin:admin:admin"
 
 
 class Nova:
-    """A Nova double: the test's own (NOVA_ENDPOINT), or a stand-in this fixture starts."""
+    """The Nova double the test runner started (NOVA_ENDPOINT, NOVA_SERVERS)."""
 
-    def __init__(self, timings, servers):
-        self.process = None
-        if os.environ.get("NOVA_ENDPOINT"):
-            self.endpoint = os.environ["NOVA_ENDPOINT"]
-            self.servers = os.environ["NOVA_SERVERS"].split(",")
-            assert len(self.servers) >= servers, "NOVA_SERVERS has too few servers"
-            return
-        self.process = subprocess.Popen(
-            [os.environ["WASM_ACTION_BIN"], "nova-stand-in", "--timings", timings,
-             "--servers", str(servers), "--no-cache"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-            text=True)
-        ready = json.loads(self.process.stdout.readline())
-        self.endpoint = ready["endpoint"]
-        self.servers = ready["servers"]
+    def __init__(self, servers):
+        self.endpoint = os.environ["NOVA_ENDPOINT"]
+        self.servers = os.environ["NOVA_SERVERS"].split(",")
+        assert len(self.servers) >= servers, "NOVA_SERVERS has too few servers"
 
     def server(self, server_id):
         request = urllib.request.Request(f"{self.endpoint}/servers/{server_id}", headers={
@@ -53,17 +39,10 @@ class Nova:
     def host_of(self, server_id):
         return self.server(server_id)["OS-EXT-SRV-ATTR:host"]
 
-    def stop(self):
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-
 
 @pytest.fixture(scope="module")
 def nova():
-    nova = Nova("fast", 9)
-    yield nova
-    nova.stop()
+    return Nova(9)
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +133,7 @@ def test_host_errors_are_typed_and_the_runtime_keeps_serving(nova, migrate):
     with pytest.raises(ValueError, match="endpoint"):
         migrate.execute(params, token=ADMIN)
     well = runtime.load(os.path.join(plugins, "well-behaved.wasm"))
+    assert well.name == "well-behaved"  # named as the host's plugin directories name files
     assert well.execute(params, **context).summary == "status 200"
 
 

@@ -129,7 +129,7 @@ class Runtime:
             path = os.fspath(source)
             with open(path, "rb") as f:
                 wasm = f.read()
-            name = name or os.path.basename(path).split("@")[0].removesuffix(".wasm")
+            name = name or _native.Runtime.plugin_name(path) or os.path.basename(path)
         kind, answer = self._native.load(name, wasm)
         if kind != "ok":
             raise _host_error(json.loads(answer))

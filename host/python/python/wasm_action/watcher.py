@@ -104,10 +104,8 @@ class WasmMigrate(base.BaseAction):
         self._nova = None
 
     def _option(self, name, default=None):
-        try:
-            value = self.config[name]
-        except (KeyError, TypeError):
-            value = getattr(self.config, name, None)
+        # The loader's config is a dict of this action's options (``get_config_opts``).
+        value = (self.config or {}).get(name)
         return default if value is None else value
 
     @property
