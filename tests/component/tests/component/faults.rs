@@ -10,15 +10,12 @@ async fn cold_migration_to_disabled_host_fails_early_with_the_migration_status()
     let cloud = Cloud::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.set_service_status("compute3", false);
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute3")))
             .await,
     );
     // Detected from Nova's state, not by running out the 30 s deadline (that would be timed-out).
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(failure.server_status, "ACTIVE");
     assert_eq!(failure.host.as_deref(), Some("compute1"));
@@ -43,14 +40,11 @@ async fn cold_migration_rolled_back_by_the_driver_fails_with_migration_error() {
         step: DriverStep::MigrateDiskAndPowerOff,
         kind: FailureKind::Rollback,
     });
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert!(failure.request_id.is_some());
     let after = cloud.server(&id);
@@ -68,14 +62,11 @@ async fn cold_migration_failing_on_the_destination_reports_the_fault() {
         step: DriverStep::FinishMigration,
         kind: FailureKind::Error,
     });
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.server_status, "ERROR");
     assert_eq!(failure.host.as_deref(), Some("compute2"));
     let fault = failure.fault.expect("Nova's fault is passed on");

@@ -1,12 +1,12 @@
 //! The test bench: the real built component in the real host, against a fresh Nova double.
 
 use nova_double::{Config, MigrationView, NovaDouble, ServerSpec, ServerView, Timings};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::OnceLock;
 use std::time::Duration;
-use wasm_action_host::{
-    ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime,
-};
+use wasm_action_host::{Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime};
+
+pub use crate::phases::*;
 
 /// The admin token of the double's auth stand-in (`USER:PROJECT[:ROLES]`).
 pub const ADMIN: &str = "admin:admin";
@@ -116,34 +116,6 @@ impl Cloud {
             "server {id} never reached the expected state: {:?}",
             self.server(id)
         );
-    }
-}
-
-/// Parameters of a cold migration.
-pub fn cold(id: &str, source: &str, destination: Option<&str>) -> Value {
-    json!({"resource_id": id, "migration_type": "cold", "source_node": source, "destination_node": destination})
-}
-
-/// Parameters of a live migration.
-pub fn live(id: &str, source: &str, destination: Option<&str>) -> Value {
-    json!({"resource_id": id, "migration_type": "live", "source_node": source, "destination_node": destination})
-}
-
-/// The outcome's details of a successful execute/revert/abort.
-pub fn details(result: PhaseResult) -> Value {
-    match result {
-        Ok(PhaseOutput::Outcome(outcome)) => {
-            serde_json::from_str(&outcome.details).expect("details are JSON")
-        }
-        other => panic!("expected an outcome, got {other:?}"),
-    }
-}
-
-/// The typed action error of a failed phase.
-pub fn error(result: PhaseResult) -> ActionError {
-    match result {
-        Err(error) => error,
-        Ok(other) => panic!("expected an action error, got {other:?}"),
     }
 }
 

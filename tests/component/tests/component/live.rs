@@ -50,14 +50,11 @@ async fn live_migration_with_failing_destination_check_fails_early() {
         step: DriverStep::CheckCanLiveMigrateDestination,
         kind: FailureKind::Error,
     });
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &live(&id, "compute2", Some("compute1")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(failure.host.as_deref(), Some("compute2"));
     let after = cloud.server(&id);
@@ -75,14 +72,11 @@ async fn live_migration_rolled_back_reports_the_failed_migration() {
         step: DriverStep::LiveMigration,
         kind: FailureKind::Rollback,
     });
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &live(&id, "compute2", Some("compute1")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("failed"));
     assert_eq!(cloud.server(&id).host, "compute2");
     assert_eq!(cloud.migrations_of(&id)[0].status, "failed");
@@ -93,14 +87,11 @@ async fn live_migration_to_disabled_host_fails_with_migration_error() {
     let cloud = Cloud::start().await;
     let id = cloud.active_on("compute2");
     cloud.nova.set_service_status("compute1", false);
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &live(&id, "compute2", Some("compute1")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(cloud.server(&id).host, "compute2");
 }

@@ -3,6 +3,7 @@
 //! status, migration records, requests received), not only the action's answer.
 
 mod harness;
+mod phases;
 
 mod abort;
 mod cold;

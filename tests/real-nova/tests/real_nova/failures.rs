@@ -3,22 +3,19 @@
 use crate::nova::*;
 use crate::real_nova;
 use serde_json::json;
-use wasm_action_host::{ActionError, Phase};
+use wasm_action_host::Phase;
 
 #[tokio::test]
 async fn cold_migration_to_disabled_host_fails_with_migration_error() {
     let Some(cloud) = real_nova() else { return };
     let id = cloud.nova.server_on("compute1");
     cloud.disable_compute("compute3").await;
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute3")))
             .await,
     );
     // Seen from Nova's state, not by running out the deadline (that would be timed-out).
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(failure.server_status, "ACTIVE");
     assert_eq!(failure.host.as_deref(), Some("compute1"));
@@ -42,14 +39,11 @@ async fn cold_migration_rolled_back_by_the_driver_fails_with_migration_error() {
     cloud
         .inject(json!({"fail": ["migrate_disk_and_power_off:rollback#1"]}))
         .await;
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(failure.server_status, "ACTIVE");
     assert_eq!(
@@ -68,14 +62,11 @@ async fn cold_migration_failing_on_the_destination_reports_error_and_fault() {
     cloud
         .inject(json!({"fail": ["finish_migration:error#1"]}))
         .await;
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.server_status, "ERROR");
     assert_eq!(failure.host.as_deref(), Some("compute2"));
     let after = cloud.server(&id).await;
@@ -104,14 +95,11 @@ async fn live_migration_rolled_back_by_the_driver_reports_the_failed_migration()
     cloud
         .inject(json!({"fail": ["live_migration:rollback#1"]}))
         .await;
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &live(&id, "compute2", Some("compute3")))
             .await,
     );
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("failed"));
     assert_eq!(
         placement(&cloud.server(&id).await),
@@ -129,15 +117,12 @@ async fn live_migration_failing_the_destination_check_fails_with_migration_error
     cloud
         .inject(json!({"fail": ["check_can_live_migrate_destination#1"]}))
         .await;
-    let error = error(
+    let failure = migration_failure(
         cloud
             .run(Phase::Execute, &live(&id, "compute2", Some("compute3")))
             .await,
     );
     // At 2.34+ the pre-checks run after the 202: the failure shows on the migration record.
-    let ActionError::MigrationFailed(failure) = error else {
-        panic!("expected migration-failed, got {error:?}")
-    };
     assert_eq!(failure.migration_status.as_deref(), Some("error"));
     assert_eq!(
         placement(&cloud.server(&id).await),

@@ -9,6 +9,8 @@
 
 use real_nova_tests::harness;
 mod nova;
+#[path = "../../../component/tests/component/phases.rs"]
+mod phases;
 
 mod api;
 mod cold;

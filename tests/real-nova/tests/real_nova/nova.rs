@@ -4,8 +4,9 @@ use crate::harness::RealNova;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use wasm_action_host::{ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Runtime};
+use wasm_action_host::{Call, Phase, PhaseResult, Plugin, Runtime};
 
+pub use crate::phases::*;
 pub use real_nova_tests::client::{ADMIN, Answer};
 
 /// One engine and one compiled component per test binary: compiling is the slow part.
@@ -133,34 +134,6 @@ impl Cloud {
         let path = format!("{}/servers/{id}/stop", self.control_path());
         let answer = self.request("POST", &path, None).await;
         assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
-    }
-}
-
-/// Parameters of a cold migration.
-pub fn cold(id: &str, source: &str, destination: Option<&str>) -> Value {
-    json!({"resource_id": id, "migration_type": "cold", "source_node": source, "destination_node": destination})
-}
-
-/// Parameters of a live migration.
-pub fn live(id: &str, source: &str, destination: Option<&str>) -> Value {
-    json!({"resource_id": id, "migration_type": "live", "source_node": source, "destination_node": destination})
-}
-
-/// The outcome's details of a successful execute/revert/abort.
-pub fn details(result: PhaseResult) -> Value {
-    match result {
-        Ok(PhaseOutput::Outcome(outcome)) => {
-            serde_json::from_str(&outcome.details).expect("details are JSON")
-        }
-        other => panic!("expected an outcome, got {other:?}"),
-    }
-}
-
-/// The typed action error of a failed phase.
-pub fn error(result: PhaseResult) -> ActionError {
-    match result {
-        Err(error) => error,
-        Ok(other) => panic!("expected an action error, got {other:?}"),
     }
 }
 
