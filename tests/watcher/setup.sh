@@ -2,7 +2,7 @@
 # Creates (or completes) the Python venv for the Watcher suite and prints nothing on stdout. The
 # venv is ${WATCHER_VENV:-target/watcher-venv}, relative to the repo root; a marker holds the hash
 # of requirements.txt + constraints.txt + the Python version, so a changed pin reinstalls. Then
-# the wasm-action wheel (host/python) is built when it is older than its sources and installed
+# the wasm-action wheel (python) is built when it is older than its sources and installed
 # when it changed. Needs python3 (3.11 tested), a reachable PyPI (pip) and, for the wheel, cargo.
 set -euo pipefail
 
@@ -36,19 +36,19 @@ install_watcher() {
 
 # The newest wasm-action wheel in target/wheels/<profile>, rebuilt with maturin (the workspace's
 # target dir; profile dev unless WASM_ACTION_WHEEL_PROFILE says release) when none exists or a source it is built from (.rs, .py, .toml, .wit
-# under host/, guest/, wit/, or Cargo.lock) is newer. Prints its path, or nothing while
-# host/python does not exist.
+# under crates/, python/, wit/, or Cargo.lock) is newer. Prints its path, or nothing while
+# python/ does not exist.
 wasm_action_wheel() {
     # dev (default): shares the test build's artifacts, built in seconds; release: what you
     # ship, and what the benchmark figures in BENCHMARKS.md were measured with.
     local profile="${WASM_ACTION_WHEEL_PROFILE:-dev}"
-    local manifest="$root/host/python/Cargo.toml" wheels="$root/target/wheels/$profile" wheel
+    local manifest="$root/python/Cargo.toml" wheels="$root/target/wheels/$profile" wheel
     [[ -f "$manifest" ]] || return 0
     wheel="$(ls -t "$wheels"/wasm_action-*.whl 2>/dev/null | head -n1 || true)"
-    if [[ -z "$wheel" ]] || [[ -n "$(find "$root/host" "$root/guest" "$root/wit" "$root/Cargo.lock" \
+    if [[ -z "$wheel" ]] || [[ -n "$(find "$root/crates" "$root/python" "$root/wit" "$root/Cargo.lock" \
             -type f \( -name '*.rs' -o -name '*.py' -o -name '*.pyi' -o -name py.typed -o -name '*.toml' -o -name '*.wit' \
             -o -name Cargo.lock \) -newer "$wheel" -print -quit)" ]]; then
-        echo "watcher: building the wasm-action wheel ($profile; maturin build -m host/python/Cargo.toml)" >&2
+        echo "watcher: building the wasm-action wheel ($profile; maturin build -m python/Cargo.toml)" >&2
         "$venv/bin/maturin" build --quiet --profile "$profile" -m "$manifest" \
             -i "$venv/bin/python" --target-dir "$root/target" -o "$wheels" >&2
         wheel="$(ls -t "$wheels"/wasm_action-*.whl | head -n1)"

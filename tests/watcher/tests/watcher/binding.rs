@@ -1,4 +1,4 @@
-//! The Python binding's own tests (`host/python/tests`, pytest) with the wheel installed in the
+//! The Python binding's own tests (`python/tests`, pytest) with the wheel installed in the
 //! Watcher venv: typed outcomes and exceptions, the sandbox's limits seen from Python, tokens
 //! from a callable with renewal after 401, and threads running actions at the same time.
 
@@ -19,7 +19,7 @@ fn python_binding_tests_pass() {
             .expect("writing a test plugin");
     }
     let python = venv::python().unwrap_or_else(|e| panic!("{e}"));
-    let tests = venv::crate_dir().join("../../host/python/tests");
+    let tests = venv::crate_dir().join("../../python/tests");
     let output = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-rA"])
         .arg(&tests)

@@ -61,7 +61,7 @@ impl Table {
     pub fn render(&self) -> String {
         let mut out = String::new();
         if !self.full {
-            out.push_str("Smoke run (debug build, small sizes): figures are not meaningful; run `cargo bench -p wasm-action-host --bench runtime`.\n\n");
+            out.push_str("Smoke run (debug build, small sizes): figures are not meaningful; run `cargo bench -p wasm-action --bench runtime`.\n\n");
         }
         out.push_str("| measurement | result | goal | met |\n|---|---|---|---|\n");
         for [what, value, goal, met] in &self.rows {

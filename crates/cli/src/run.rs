@@ -1,8 +1,8 @@
 //! `wasm-action run`: one phase of one action against a compute endpoint.
 
-use super::cloud::{self, CloudArgs};
-use super::exit;
-use super::render::{Output, progress_printer, result_json, result_text};
+use crate::cloud::{self, CloudArgs};
+use crate::exit;
+use crate::render::{Output, progress_printer, result_json, result_text};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime, Settings};

@@ -4,7 +4,7 @@
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../../wit",
     world: "openstack:actions/action-plugin",
     exports: { default: async },
     with: {

@@ -1,7 +1,7 @@
 //! The benchmark suite: where the time goes, against the goals, in one run, as a markdown table.
 //!
-//! `cargo bench -p wasm-action-host --bench runtime` runs it in full (optimised build);
-//! `cargo test -p wasm-action-host --bench runtime` runs a short smoke version (CI does).
+//! `cargo bench -p wasm-action --bench runtime` runs it in full (optimised build);
+//! `cargo test -p wasm-action --bench runtime` runs a short smoke version (CI does).
 //! The Nova stand-in runs in a child process (`wasm-action nova-stand-in`), so the memory
 //! figures are the host's alone.
 

@@ -1,10 +1,10 @@
 //! `wasm-action serve`: a small HTTP API to submit actions and plans, follow them and cancel
 //! them, with the plugin directory watched for hot swap and a graceful, draining shutdown.
 
-use super::cloud::{self, CloudArgs};
-use super::exit;
-use super::jobs::{Job, Jobs};
-use super::plugins::{self, PluginArgs};
+use crate::cloud::{self, CloudArgs};
+use crate::exit;
+use crate::jobs::{Job, Jobs};
+use crate::plugins::{self, PluginArgs};
 use action_plan::{Action, Plan, validate};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -93,7 +93,7 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> 
     println!("{}", json!({"listening": format!("http://{address}")}));
     tracing::info!(%address, "serving");
     let accept = tokio::spawn(accept_loop(listener, service.clone()));
-    super::stand_in::wait_for_stop().await;
+    crate::stand_in::wait_for_stop().await;
     accept.abort();
     let running = service.jobs.running();
     eprintln!("shutting down: no new requests; waiting for {running} running job(s)");

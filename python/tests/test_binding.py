@@ -206,7 +206,7 @@ def test_a_deadline_that_passes_is_timed_out(nova, migrate):
     assert raised.value.kind == "timed-out" and str(raised.value)
 
 
-# The shapes `_native` renders (host/python/src/json_of.rs), one per variant, and the exception
+# The shapes `_native` renders (python/src/json_of.rs), one per variant, and the exception
 # each becomes.
 ACTION_ERRORS = [
     ({"kind": "invalid-input", "fields": [{"path": "a", "message": "b"}]},

@@ -1,4 +1,4 @@
-//! The action plugins shipped with the host, built by `build.rs` from `../../guest` for
+//! The action plugins shipped with the host, built by `build.rs` from `../migrate` for
 //! `wasm32-wasip2`. Only this crate is rebuilt when the guest changes, not the host library.
 
 /// The migrate action component (cold and live migration through Nova).

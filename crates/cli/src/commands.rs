@@ -1,17 +1,7 @@
-//! Command-line surface: argument definitions and dispatch.
+//! The command line: argument definitions and dispatch to one module per command.
 
-pub mod apply;
-pub mod cloud;
-pub mod demo;
-pub mod exit;
-pub mod jobs;
-pub mod logging;
-pub mod plugins;
-pub mod render;
-pub mod run;
-pub mod serve;
-pub mod stand_in;
 
+use crate::{apply, demo, run, serve, stand_in};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Run OpenStack Watcher actions as sandboxed WebAssembly components.

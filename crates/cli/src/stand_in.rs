@@ -1,7 +1,7 @@
 //! `wasm-action nova-stand-in`: serves the Nova test double until Ctrl-C or SIGTERM, for plugin
 //! authors and for test suites in other languages.
 
-use super::exit;
+use crate::exit;
 use clap::ValueEnum;
 use nova_double::{Config, NovaDouble, ServerSpec, Timings};
 use std::net::{Ipv4Addr, SocketAddr};

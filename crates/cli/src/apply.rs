@@ -1,9 +1,9 @@
 //! `wasm-action apply`: a Watcher action plan, validated as a whole, then run as a DAG.
 
-use super::cloud::{self, CloudArgs};
-use super::exit;
-use super::plugins::{self, PluginArgs};
-use super::render::Output;
+use crate::cloud::{self, CloudArgs};
+use crate::exit;
+use crate::plugins::{self, PluginArgs};
+use crate::render::Output;
 use action_plan::{
     CancellationToken, ExecutionReport, Executor, Plan, PlanState, StateChange, validate,
 };
@@ -127,12 +127,12 @@ fn print_report(report: &ExecutionReport, output: Output) {
 
 /// Ctrl-C or SIGTERM: no new actions; the executor aborts the running ones.
 async fn cancel_on_signal(cancel: CancellationToken) {
-    super::stand_in::wait_for_stop().await;
+    crate::stand_in::wait_for_stop().await;
     eprintln!(
         "stopping: no new actions will start; aborting the running ones (Ctrl-C again to quit at once)"
     );
     cancel.cancel();
-    super::stand_in::wait_for_stop().await;
+    crate::stand_in::wait_for_stop().await;
     std::process::exit(i32::from(CANCELLED));
 }
 

@@ -1,6 +1,6 @@
 //! Logging to stderr: readable on a terminal, JSON lines on request.
 
-use super::LogFormat;
+use crate::commands::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber; `RUST_LOG` overrides the verbosity.

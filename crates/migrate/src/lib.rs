@@ -9,7 +9,7 @@
 
 mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../../wit",
         world: "openstack:actions/action-plugin",
         generate_all,
     });

@@ -1,9 +1,9 @@
 //! `wasm-action demo`: a whole migration against a built-in Nova stand-in, with live progress,
 //! the resulting Nova migration record, and where the time went.
 
-use super::exit;
-use super::render::{Output, progress_printer, result_json, result_text};
-use super::stand_in::Speed;
+use crate::exit;
+use crate::render::{Output, progress_printer, result_json, result_text};
+use crate::stand_in::Speed;
 use clap::ValueEnum;
 use nova_double::{Config, NovaDouble, ServerSpec};
 use serde_json::{Value, json};

@@ -1,13 +1,24 @@
 //! `wasm-action`: run OpenStack Watcher actions as sandboxed WebAssembly components.
 
-mod cli;
+mod apply;
+mod cloud;
+mod commands;
+mod demo;
+mod exit;
+mod jobs;
+mod logging;
+mod plugins;
+mod render;
+mod run;
+mod serve;
+mod stand_in;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
-    cli::logging::init(args.log_format, args.verbose);
+    let args = commands::Args::parse();
+    logging::init(args.log_format, args.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -15,8 +26,8 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(cli::exit::HOST_ERROR);
+            return ExitCode::from(exit::HOST_ERROR);
         }
     };
-    ExitCode::from(runtime.block_on(cli::dispatch(args)))
+    ExitCode::from(runtime.block_on(commands::dispatch(args)))
 }
