@@ -1,28 +1,28 @@
 //! One action from start to end: pre-condition → execute → post-condition, and abort when the
 //! plan is cancelled while `execute` is in flight.
 //!
-//! How a cancellation affects each phase is described in the crate documentation.
+//! How a cancellation affects each step is described in the crate documentation.
 
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::plan::Action;
-use crate::report::ActionError;
-use crate::runner::{ActionFailure, ActionRunner, Phase, Readiness};
+use crate::report::FailureReport;
+use crate::runner::{ActionFailure, ActionRunner, Step, Verdict};
 use crate::state::ActionState;
 
 /// How one action ended, as the scheduler records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Outcome {
+pub(crate) struct Ending {
     pub(crate) state: ActionState,
     pub(crate) summary: Option<String>,
-    pub(crate) error: Option<ActionError>,
+    pub(crate) error: Option<FailureReport>,
     pub(crate) skip_reason: Option<String>,
     pub(crate) cancel_reason: Option<String>,
 }
 
-impl Outcome {
+impl Ending {
     fn ended(state: ActionState) -> Self {
         Self {
             state,
@@ -40,15 +40,15 @@ impl Outcome {
         }
     }
 
-    pub(crate) fn failed(error: ActionError) -> Self {
+    pub(crate) fn failed(error: FailureReport) -> Self {
         Self {
             error: Some(error),
             ..Self::ended(ActionState::Failed)
         }
     }
 
-    fn failed_in(phase: Phase, failure: ActionFailure) -> Self {
-        Self::failed(ActionError::in_phase(phase, failure))
+    fn failed_in(step: Step, failure: ActionFailure) -> Self {
+        Self::failed(FailureReport::in_step(step, failure))
     }
 
     fn skipped(reason: String) -> Self {
@@ -73,36 +73,36 @@ enum Executed {
     Aborted(Result<String, ActionFailure>),
 }
 
-/// Runs `action` through its phases on `runner`, watching `cancel`.
+/// Runs `action` through its steps on `runner`, watching `cancel`.
 pub(crate) async fn run_action<R: ActionRunner + ?Sized>(
     runner: Arc<R>,
     action: Arc<Action>,
     cancel: CancellationToken,
-) -> Outcome {
-    let readiness = tokio::select! {
+) -> Ending {
+    let verdict = tokio::select! {
         biased;
         () = cancel.cancelled() => {
-            return Outcome::cancelled("the plan was cancelled during the pre-condition", None);
+            return Ending::cancelled("the plan was cancelled during the pre-condition", None);
         }
-        readiness = runner.pre_condition(&action) => readiness,
+        verdict = runner.pre_condition(&action) => verdict,
     };
-    match readiness {
-        Ok(Readiness::Proceed) => {}
-        Ok(Readiness::Skip(reason)) => return Outcome::skipped(reason),
-        Err(failure) => return Outcome::failed_in(Phase::PreCondition, failure),
+    match verdict {
+        Ok(Verdict::Proceed) => {}
+        Ok(Verdict::Skip(reason)) => return Ending::skipped(reason),
+        Err(failure) => return Ending::failed_in(Step::PreCondition, failure),
     }
     let summary = match execute_or_abort(&*runner, &action, &cancel).await {
         Executed::Finished(Ok(summary)) => summary,
-        Executed::Finished(Err(failure)) => return Outcome::failed_in(Phase::Execute, failure),
+        Executed::Finished(Err(failure)) => return Ending::failed_in(Step::Execute, failure),
         Executed::Aborted(Ok(summary)) => {
             let reason = "the plan was cancelled during execute; aborted";
-            return Outcome::cancelled(reason, Some(summary));
+            return Ending::cancelled(reason, Some(summary));
         }
-        Executed::Aborted(Err(failure)) => return Outcome::failed_in(Phase::Abort, failure),
+        Executed::Aborted(Err(failure)) => return Ending::failed_in(Step::Abort, failure),
     };
     match runner.post_condition(&action).await {
-        Ok(()) => Outcome::succeeded(summary),
-        Err(failure) => Outcome::failed_in(Phase::PostCondition, failure),
+        Ok(()) => Ending::succeeded(summary),
+        Err(failure) => Ending::failed_in(Step::PostCondition, failure),
     }
 }
 

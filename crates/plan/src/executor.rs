@@ -14,7 +14,7 @@ use crate::validate::ValidatedPlan;
 
 /// A progress callback: called for every state change of every action, in order, from the
 /// task that drives the plan (keep it quick; hand slow work to a channel).
-pub type Observer = Arc<dyn Fn(&StateChange) + Send + Sync>;
+pub type StateObserver = Arc<dyn Fn(&StateChange) + Send + Sync>;
 
 /// Runs validated plans on an [`ActionRunner`].
 ///
@@ -23,11 +23,11 @@ pub type Observer = Arc<dyn Fn(&StateChange) + Send + Sync>;
 /// ready, roots in plan order. A FAILED action cancels its descendants (they never start)
 /// while other branches go on. Cancelling the token passed to [`Executor::run`] starts nothing
 /// more (PENDING → CANCELLED) and aborts the actions in flight, as the crate documentation's
-/// *Cancellation* section describes phase by phase.
+/// *Cancellation* section describes step by step.
 pub struct Executor<R: ?Sized> {
     runner: Arc<R>,
     max_parallel: NonZeroUsize,
-    observer: Option<Observer>,
+    observer: Option<StateObserver>,
 }
 
 impl<R: ActionRunner + ?Sized> Executor<R> {

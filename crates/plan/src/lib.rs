@@ -8,7 +8,8 @@
 //!    then hands out a [`ValidatedPlan`], the one thing an [`Executor`] runs.
 //! 3. [`Executor::run`] runs the plan as a DAG, at most `max_parallel` actions at a time, each
 //!    through pre-condition → execute → post-condition, and returns an [`ExecutionReport`]
-//!    (a table through `Display`, JSON through `serde`). An [`Observer`] sees every state change.
+//!    (a table through `Display`, JSON through `serde`). A [`StateObserver`] sees every state
+//!    change.
 //!
 //! # States
 //!
@@ -20,7 +21,7 @@
 //! # Cancellation
 //!
 //! Cancelling the [`CancellationToken`] given to [`Executor::run`] starts nothing more (every
-//! PENDING action ends CANCELLED) and treats each action in flight by its phase:
+//! PENDING action ends CANCELLED) and treats each action in flight by its step:
 //! - in its pre-condition: the pre-condition's future is dropped and the action ends CANCELLED,
 //!   without an abort, since a pre-condition only looks;
 //! - in `execute`: [`ActionRunner::abort`] is called while the `execute` future is still
@@ -36,13 +37,13 @@
 //! use std::sync::Arc;
 //! use action_plan::{
 //!     Action, ActionFailure, ActionRunner, ActionState, BoxFuture, CancellationToken, Executor,
-//!     Plan, Readiness, validate,
+//!     Plan, Verdict, validate,
 //! };
 //!
 //! struct Noop;
 //! impl ActionRunner for Noop {
-//!     fn pre_condition<'a>(&'a self, _: &'a Action) -> BoxFuture<'a, Result<Readiness, ActionFailure>> {
-//!         Box::pin(async { Ok(Readiness::Proceed) })
+//!     fn pre_condition<'a>(&'a self, _: &'a Action) -> BoxFuture<'a, Result<Verdict, ActionFailure>> {
+//!         Box::pin(async { Ok(Verdict::Proceed) })
 //!     }
 //!     fn execute<'a>(&'a self, a: &'a Action) -> BoxFuture<'a, Result<String, ActionFailure>> {
 //!         Box::pin(async move { Ok(format!("did {}", a.uuid)) })
@@ -85,14 +86,14 @@ mod timestamp;
 mod validate;
 
 pub use error::PlanError;
-pub use executor::{Executor, Observer};
+pub use executor::{Executor, StateObserver};
 pub use plan::{Action, Plan};
-pub use report::{ActionError, ActionReport, ExecutionReport, Totals};
-pub use runner::{ActionFailure, ActionRunner, BoxFuture, Phase, Readiness};
+pub use report::{ActionReport, ExecutionReport, FailureReport, Totals};
+pub use runner::{ActionFailure, ActionRunner, BoxFuture, Step, Verdict};
 pub use state::{ActionState, PlanState, StateChange};
 pub use timestamp::Timestamp;
 pub use tokio_util::sync::CancellationToken;
 pub use validate::{
-    AsyncValidator, ParameterValidator, Problem, ValidatedPlan, ValidationIssue, ValidationReport,
-    validate,
+    AsyncValidator, ParameterValidator, ValidatedPlan, ValidationIssue, ValidationProblem,
+    ValidationReport, validate,
 };

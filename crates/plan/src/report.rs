@@ -3,36 +3,39 @@
 
 use serde::Serialize;
 
-use crate::runner::{ActionFailure, Phase};
+use crate::runner::{ActionFailure, Step};
 use crate::state::{ActionState, PlanState};
 use crate::timestamp::Timestamp;
 
-/// An action's failure, with the phase it came from.
+/// An action's failure as the report records it: the runner's [`ActionFailure`] and the step
+/// it came from, or a panic of the runner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ActionError {
-    /// The phase that failed; `None` when the runner panicked.
-    pub phase: Option<Phase>,
+pub struct FailureReport {
+    /// The step that failed; `None` when the runner panicked. Serialised as `phase`, the key
+    /// the JSON report has always used.
+    #[serde(rename = "phase")]
+    pub step: Option<Step>,
     /// The failure's kind, as the runner named it (`panic` for a panicking runner).
     pub kind: String,
     /// What went wrong.
     pub message: String,
 }
 
-impl ActionError {
-    /// The failure `failure` of phase `phase`.
-    pub fn in_phase(phase: Phase, failure: ActionFailure) -> Self {
+impl FailureReport {
+    /// The failure `failure` of step `step`.
+    pub fn in_step(step: Step, failure: ActionFailure) -> Self {
         Self {
-            phase: Some(phase),
+            step: Some(step),
             kind: failure.kind,
             message: failure.message,
         }
     }
 }
 
-impl std::fmt::Display for ActionError {
+impl std::fmt::Display for FailureReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.phase {
-            Some(phase) => write!(f, "{phase}: {}: {}", self.kind, self.message),
+        match self.step {
+            Some(step) => write!(f, "{step}: {}: {}", self.kind, self.message),
             None => write!(f, "{}: {}", self.kind, self.message),
         }
     }
@@ -56,7 +59,7 @@ pub struct ActionReport {
     /// `execute`'s summary when it succeeded, or `abort`'s when it was aborted.
     pub summary: Option<String>,
     /// Why it failed.
-    pub error: Option<ActionError>,
+    pub error: Option<FailureReport>,
     /// Why its pre-condition skipped it.
     pub skip_reason: Option<String>,
     /// Why it was cancelled.

@@ -1,5 +1,6 @@
 //! The contract between the engine and whatever really runs an action (in the CLI, the
-//! WebAssembly plugin host): the four phases of Watcher's `BaseAction`, as boxed futures.
+//! WebAssembly plugin host): the four steps of Watcher's `BaseAction` (its methods
+//! `pre_condition`, `execute`, `post_condition` and `abort`), as boxed futures.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,9 +13,9 @@ use crate::plan::Action;
 /// so the trait stays object safe (`Arc<dyn ActionRunner>` works).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What an action's pre-condition decided.
+/// What an action's pre-condition decided: run it, or skip it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Readiness {
+pub enum Verdict {
     /// The action can run.
     Proceed,
     /// The action has nothing to do (e.g. the server is already elsewhere); it ends SKIPPED with
@@ -22,7 +23,7 @@ pub enum Readiness {
     Skip(String),
 }
 
-/// Why a phase of an action failed: a machine-readable kind (e.g. `conflict`,
+/// Why a step of an action failed: a machine-readable kind (e.g. `conflict`,
 /// `migration-failed`) and a sentence for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{kind}: {message}")]
@@ -43,10 +44,10 @@ impl ActionFailure {
     }
 }
 
-/// The phase of an action that a failure came from.
+/// The step of an action (one of the [`ActionRunner`] methods) that a failure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Phase {
+pub enum Step {
     /// [`ActionRunner::pre_condition`].
     PreCondition,
     /// [`ActionRunner::execute`].
@@ -57,8 +58,8 @@ pub enum Phase {
     Abort,
 }
 
-impl Phase {
-    /// The phase's name as Watcher spells the method: `pre_condition`, `execute`, ...
+impl Step {
+    /// The step's name as Watcher spells the method: `pre_condition`, `execute`, ...
     pub fn as_str(self) -> &'static str {
         match self {
             Self::PreCondition => "pre_condition",
@@ -69,13 +70,13 @@ impl Phase {
     }
 }
 
-impl std::fmt::Display for Phase {
+impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// Runs the phases of one action; the engine decides when and in which order.
+/// Runs the steps of one action; the engine decides when and in which order.
 ///
 /// The engine calls `pre_condition`, then `execute`, then `post_condition`, each at most once
 /// per action, and `abort` only while `execute` is in flight and the plan is cancelled. Calls for
@@ -85,7 +86,7 @@ pub trait ActionRunner: Send + Sync + 'static {
     fn pre_condition<'a>(
         &'a self,
         action: &'a Action,
-    ) -> BoxFuture<'a, Result<Readiness, ActionFailure>>;
+    ) -> BoxFuture<'a, Result<Verdict, ActionFailure>>;
 
     /// Does the action's work; `Ok` carries a one-line summary of what was done.
     fn execute<'a>(&'a self, action: &'a Action) -> BoxFuture<'a, Result<String, ActionFailure>>;

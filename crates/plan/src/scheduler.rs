@@ -9,9 +9,9 @@ use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::action_task::{Outcome, run_action};
-use crate::executor::Observer;
-use crate::report::{ActionError, ActionReport, ExecutionReport, Totals, millis};
+use crate::action_task::{Ending, run_action};
+use crate::executor::StateObserver;
+use crate::report::{ActionReport, ExecutionReport, FailureReport, Totals, millis};
 use crate::runner::ActionRunner;
 use crate::state::{ActionState, PlanState, StateChange};
 use crate::timestamp::Timestamp;
@@ -28,14 +28,14 @@ struct Slot {
 /// The state of one run of a plan.
 pub(crate) struct Scheduler<'a, R: ?Sized> {
     runner: &'a Arc<R>,
-    observer: Option<&'a Observer>,
+    observer: Option<&'a StateObserver>,
     max_parallel: usize,
     plan: &'a ValidatedPlan,
     slots: Vec<Slot>,
     /// How many parents of each action have not yet SUCCEEDED or been SKIPPED.
     waiting_on: Vec<usize>,
     ready: VecDeque<usize>,
-    tasks: JoinSet<Outcome>,
+    tasks: JoinSet<Ending>,
     task_action: HashMap<Id, usize>,
     cancelled: bool,
     started: Instant,
@@ -44,7 +44,7 @@ pub(crate) struct Scheduler<'a, R: ?Sized> {
 impl<'a, R: ActionRunner + ?Sized> Scheduler<'a, R> {
     pub(crate) fn new(
         runner: &'a Arc<R>,
-        observer: Option<&'a Observer>,
+        observer: Option<&'a StateObserver>,
         max_parallel: NonZeroUsize,
         plan: &'a ValidatedPlan,
     ) -> Self {
@@ -132,15 +132,15 @@ impl<'a, R: ActionRunner + ?Sized> Scheduler<'a, R> {
         self.task_action.insert(handle.id(), index);
     }
 
-    fn finish(&mut self, joined: Result<(Id, Outcome), JoinError>) {
-        let (id, outcome) = match joined {
+    fn finish(&mut self, joined: Result<(Id, Ending), JoinError>) {
+        let (id, ending) = match joined {
             Ok(ended) => ended,
             Err(error) => (error.id(), panicked(error)),
         };
         let Some(index) = self.task_action.remove(&id) else {
             return;
         };
-        self.record(index, outcome);
+        self.record(index, ending);
         let state = self.slots[index].report.state;
         if state.satisfies_children() {
             self.release_children(index);
@@ -149,16 +149,16 @@ impl<'a, R: ActionRunner + ?Sized> Scheduler<'a, R> {
         }
     }
 
-    fn record(&mut self, index: usize, outcome: Outcome) {
+    fn record(&mut self, index: usize, ending: Ending) {
         let slot = &mut self.slots[index];
         let report = &mut slot.report;
         report.finished_at = Some(Timestamp::now());
         report.duration_ms = slot.started.map(|started| millis(started.elapsed()));
-        report.summary = outcome.summary;
-        report.error = outcome.error;
-        report.skip_reason = outcome.skip_reason;
-        report.cancel_reason = outcome.cancel_reason;
-        self.transition(index, outcome.state);
+        report.summary = ending.summary;
+        report.error = ending.error;
+        report.skip_reason = ending.skip_reason;
+        report.cancel_reason = ending.cancel_reason;
+        self.transition(index, ending.state);
     }
 
     fn release_children(&mut self, index: usize) {
@@ -238,8 +238,8 @@ fn pending_slot(action: &crate::plan::Action) -> Slot {
     }
 }
 
-/// A runner that panicked fails its action (the task never returned an outcome).
-fn panicked(error: JoinError) -> Outcome {
+/// A runner that panicked fails its action (the task never returned an ending).
+fn panicked(error: JoinError) -> Ending {
     let message = match error.try_into_panic() {
         Ok(payload) => payload
             .downcast_ref::<&str>()
@@ -248,8 +248,8 @@ fn panicked(error: JoinError) -> Outcome {
             .unwrap_or_else(|| "the runner panicked".to_owned()),
         Err(error) => format!("the action's task ended abnormally: {error}"),
     };
-    Outcome::failed(ActionError {
-        phase: None,
+    Ending::failed(FailureReport {
+        step: None,
         kind: "panic".to_owned(),
         message,
     })

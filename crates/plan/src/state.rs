@@ -16,7 +16,7 @@ pub enum ActionState {
     Ongoing,
     /// Executed, and its post-condition held.
     Succeeded,
-    /// A phase failed (or, after a cancellation, its abort failed).
+    /// A step failed (or, after a cancellation, its abort failed).
     Failed,
     /// Never started (the plan was cancelled, or an ancestor failed) or aborted.
     Cancelled,

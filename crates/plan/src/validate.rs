@@ -70,10 +70,10 @@ impl<F> fmt::Debug for AsyncValidator<F> {
     }
 }
 
-/// What is wrong with a plan or one of its actions.
+/// What is wrong with a plan or one of its actions; a [`ValidationIssue`] says which action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "problem", rename_all = "snake_case")]
-pub enum Problem {
+pub enum ValidationProblem {
     /// The plan has no action at all.
     #[error("the plan has no actions")]
     EmptyPlan,
@@ -114,14 +114,15 @@ pub enum Problem {
     },
 }
 
-/// One problem found by validation, and the action it concerns (none for a plan-wide problem).
+/// One [`ValidationProblem`] found by validation, and the action it concerns (none for a
+/// plan-wide problem).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationIssue {
     /// The uuid of the action concerned, when there is one.
     pub uuid: Option<String>,
     /// What is wrong.
     #[serde(flatten)]
-    pub problem: Problem,
+    pub problem: ValidationProblem,
 }
 
 impl fmt::Display for ValidationIssue {
@@ -208,7 +209,7 @@ where
     let known: BTreeSet<&str> = known_types.iter().map(AsRef::as_ref).collect();
     let mut issues = Vec::new();
     if plan.actions.is_empty() {
-        issues.push(plan_issue(Problem::EmptyPlan));
+        issues.push(plan_issue(ValidationProblem::EmptyPlan));
     }
     issues.extend(uuid_issues(&plan.actions));
     let uuids: HashSet<&str> = plan.actions.iter().map(|a| a.uuid.as_str()).collect();
@@ -228,14 +229,14 @@ where
     })
 }
 
-fn plan_issue(problem: Problem) -> ValidationIssue {
+fn plan_issue(problem: ValidationProblem) -> ValidationIssue {
     ValidationIssue {
         uuid: None,
         problem,
     }
 }
 
-fn issue(uuid: &str, problem: Problem) -> ValidationIssue {
+fn issue(uuid: &str, problem: ValidationProblem) -> ValidationIssue {
     ValidationIssue {
         uuid: Some(uuid.to_owned()),
         problem,
@@ -253,10 +254,10 @@ fn uuid_issues(actions: &[Action]) -> Vec<ValidationIssue> {
     for action in actions {
         let uuid = action.uuid.as_str();
         if uuid.trim().is_empty() {
-            issues.push(issue(uuid, Problem::EmptyUuid));
+            issues.push(issue(uuid, ValidationProblem::EmptyUuid));
         } else if counts[uuid] > 1 && reported.insert(uuid) {
             let count = counts[uuid];
-            issues.push(issue(uuid, Problem::DuplicateUuid { count }));
+            issues.push(issue(uuid, ValidationProblem::DuplicateUuid { count }));
         }
     }
     issues
@@ -272,7 +273,7 @@ async fn action_issues<V: ParameterValidator + ?Sized>(
     let mut issues = Vec::new();
     let uuid = action.uuid.as_str();
     if !known.contains(action.action_type.as_str()) {
-        let problem = Problem::UnknownActionType {
+        let problem = ValidationProblem::UnknownActionType {
             action_type: action.action_type.clone(),
             known: known.iter().map(|known| (*known).to_owned()).collect(),
         };
@@ -281,11 +282,12 @@ async fn action_issues<V: ParameterValidator + ?Sized>(
         .validate(&action.action_type, &action.input_parameters)
         .await
     {
-        issues.push(issue(uuid, Problem::InvalidParameters { messages }));
+        let problem = ValidationProblem::InvalidParameters { messages };
+        issues.push(issue(uuid, problem));
     }
     for parent in &action.parents {
         if !uuids.contains(parent.as_str()) {
-            let problem = Problem::MissingParent {
+            let problem = ValidationProblem::MissingParent {
                 parent: parent.clone(),
             };
             issues.push(issue(uuid, problem));
@@ -303,7 +305,7 @@ fn cycle_issues(graph: &Graph, actions: &[Action]) -> Vec<ValidationIssue> {
             let first = path.first().cloned();
             ValidationIssue {
                 uuid: first,
-                problem: Problem::Cycle { path },
+                problem: ValidationProblem::Cycle { path },
             }
         })
         .collect()

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
-use action_plan::{ActionFailure, ActionState, CancellationToken, Executor, Phase, PlanState};
+use action_plan::{ActionFailure, ActionState, CancellationToken, Executor, PlanState, Step};
 use support::{FakeRunner, ms, valid_plan};
 
 use ActionState::{Cancelled, Failed};
@@ -81,8 +81,8 @@ async fn failed_abort_leaves_the_action_failed_with_the_abort_error() {
     let a = &report.actions[0];
     let error = a.error.as_ref().expect("the abort failed");
     assert_eq!(
-        (a.state, error.phase, error.kind.as_str()),
-        (Failed, Some(Phase::Abort), "unsupported")
+        (a.state, error.step, error.kind.as_str()),
+        (Failed, Some(Step::Abort), "unsupported")
     );
     assert_eq!(report.state, PlanState::Cancelled);
 }

@@ -5,7 +5,7 @@ mod support;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use action_plan::{ActionFailure, ActionState, CancellationToken, Executor, Phase, PlanState};
+use action_plan::{ActionFailure, ActionState, CancellationToken, Executor, PlanState, Step};
 use support::{FakeRunner, ms, valid_plan};
 
 use ActionState::{Cancelled, Failed, Ongoing, Pending, Skipped, Succeeded};
@@ -159,8 +159,8 @@ async fn failure_cancels_descendants_but_not_siblings() {
     let b = report.action("b").expect("b is reported");
     let error = b.error.as_ref().expect("b failed with an error");
     assert_eq!(
-        (error.phase, error.kind.as_str(), error.message.as_str()),
-        (Some(Phase::Execute), "conflict", "host is down")
+        (error.step, error.kind.as_str(), error.message.as_str()),
+        (Some(Step::Execute), "conflict", "host is down")
     );
     assert!(
         !runner
@@ -180,8 +180,8 @@ async fn failed_pre_condition_fails_the_action_without_executing_it() {
         .await;
     let error = report.actions[0].error.as_ref().expect("a failed");
     assert_eq!(
-        (report.actions[0].state, error.phase),
-        (Failed, Some(Phase::PreCondition))
+        (report.actions[0].state, error.step),
+        (Failed, Some(Step::PreCondition))
     );
     assert!(runner.called("execute").is_empty());
 }
@@ -196,7 +196,7 @@ async fn failed_post_condition_fails_the_action_after_execute() {
         .await;
     assert_eq!(states(&report), [("a", Failed), ("b", Cancelled)]);
     let error = report.actions[0].error.as_ref().expect("a failed");
-    assert_eq!(error.phase, Some(Phase::PostCondition));
+    assert_eq!(error.step, Some(Step::PostCondition));
     assert_eq!(runner.called("executed"), ["a"]);
 }
 
@@ -242,7 +242,7 @@ async fn panicking_runner_fails_only_its_action() {
         [("a", Failed), ("b", Succeeded), ("c", Cancelled)]
     );
     let error = report.actions[0].error.as_ref().expect("a failed");
-    assert_eq!((error.phase, error.kind.as_str()), (None, "panic"));
+    assert_eq!((error.step, error.kind.as_str()), (None, "panic"));
     assert!(
         error.message.contains("scripted panic in a"),
         "{}",

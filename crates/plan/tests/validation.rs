@@ -5,7 +5,8 @@ mod support;
 use std::sync::Mutex;
 
 use action_plan::{
-    Action, AsyncValidator, Plan, PlanError, Problem, ValidationIssue, ValidationReport, validate,
+    Action, AsyncValidator, Plan, PlanError, ValidationIssue, ValidationProblem, ValidationReport,
+    validate,
 };
 use serde_json::{Value, json};
 use support::plan_of;
@@ -21,7 +22,7 @@ async fn issues_of(plan: Plan) -> Vec<ValidationIssue> {
         .issues
 }
 
-fn issue(uuid: &str, problem: Problem) -> ValidationIssue {
+fn issue(uuid: &str, problem: ValidationProblem) -> ValidationIssue {
     ValidationIssue {
         uuid: Some(uuid.to_owned()),
         problem,
@@ -32,7 +33,7 @@ fn issue(uuid: &str, problem: Problem) -> ValidationIssue {
 async fn unknown_action_type_is_reported_with_the_known_types() {
     let plan = Plan::new(vec![Action::new("a", "migrat")]);
     let known = vec!["migrate".to_owned(), "nop".to_owned()];
-    let problem = Problem::UnknownActionType {
+    let problem = ValidationProblem::UnknownActionType {
         action_type: "migrat".to_owned(),
         known,
     };
@@ -57,10 +58,8 @@ async fn rejected_parameters_carry_every_validator_message() {
         "resource_id is required".to_owned(),
         "x is unknown".to_owned(),
     ];
-    assert_eq!(
-        report.issues,
-        [issue("a", Problem::InvalidParameters { messages })]
-    );
+    let problem = ValidationProblem::InvalidParameters { messages };
+    assert_eq!(report.issues, [issue("a", problem)]);
 }
 
 #[tokio::test]
@@ -68,14 +67,14 @@ async fn duplicate_uuid_is_reported_once_with_its_count() {
     let plan = plan_of(&[("a", &[]), ("a", &[]), ("b", &[]), ("a", &[])]);
     assert_eq!(
         issues_of(plan).await,
-        [issue("a", Problem::DuplicateUuid { count: 3 })]
+        [issue("a", ValidationProblem::DuplicateUuid { count: 3 })]
     );
 }
 
 #[tokio::test]
 async fn missing_parent_is_named() {
     let plan = plan_of(&[("a", &[]), ("b", &["a", "ghost"])]);
-    let problem = Problem::MissingParent {
+    let problem = ValidationProblem::MissingParent {
         parent: "ghost".to_owned(),
     };
     assert_eq!(issues_of(plan).await, [issue("b", problem)]);
@@ -91,21 +90,27 @@ async fn cycle_names_every_uuid_on_it_in_order() {
         ("after", &["c"]),
     ]);
     let path = ["a", "b", "c", "a"].map(str::to_owned).to_vec();
-    assert_eq!(issues_of(plan).await, [issue("a", Problem::Cycle { path })]);
+    assert_eq!(
+        issues_of(plan).await,
+        [issue("a", ValidationProblem::Cycle { path })]
+    );
 }
 
 #[tokio::test]
 async fn action_that_is_its_own_parent_is_a_cycle() {
     let plan = plan_of(&[("a", &["a"])]);
     let path = vec!["a".to_owned(), "a".to_owned()];
-    assert_eq!(issues_of(plan).await, [issue("a", Problem::Cycle { path })]);
+    assert_eq!(
+        issues_of(plan).await,
+        [issue("a", ValidationProblem::Cycle { path })]
+    );
 }
 
 #[tokio::test]
 async fn empty_plan_is_a_plan_wide_problem() {
     let expected = ValidationIssue {
         uuid: None,
-        problem: Problem::EmptyPlan,
+        problem: ValidationProblem::EmptyPlan,
     };
     assert_eq!(issues_of(Plan::new(Vec::new())).await, [expected]);
 }
@@ -180,7 +185,7 @@ async fn async_validator_is_asked_about_known_types_only() {
     assert_eq!(report.issues.len(), 2);
     assert_eq!(
         report.issues[1].problem,
-        Problem::InvalidParameters {
+        ValidationProblem::InvalidParameters {
             messages: vec!["bad is not a parameter".to_owned()]
         }
     );
@@ -198,14 +203,14 @@ async fn validation_report_serialises_one_object_per_problem() {
     );
 }
 
-fn problem_name(problem: &Problem) -> &'static str {
+fn problem_name(problem: &ValidationProblem) -> &'static str {
     match problem {
-        Problem::EmptyPlan => "empty_plan",
-        Problem::EmptyUuid => "empty_uuid",
-        Problem::DuplicateUuid { .. } => "duplicate_uuid",
-        Problem::UnknownActionType { .. } => "unknown_action_type",
-        Problem::InvalidParameters { .. } => "invalid_parameters",
-        Problem::MissingParent { .. } => "missing_parent",
-        Problem::Cycle { .. } => "cycle",
+        ValidationProblem::EmptyPlan => "empty_plan",
+        ValidationProblem::EmptyUuid => "empty_uuid",
+        ValidationProblem::DuplicateUuid { .. } => "duplicate_uuid",
+        ValidationProblem::UnknownActionType { .. } => "unknown_action_type",
+        ValidationProblem::InvalidParameters { .. } => "invalid_parameters",
+        ValidationProblem::MissingParent { .. } => "missing_parent",
+        ValidationProblem::Cycle { .. } => "cycle",
     }
 }

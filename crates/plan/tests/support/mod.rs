@@ -8,14 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use action_plan::{
-    Action, ActionFailure, ActionRunner, BoxFuture, Plan, Readiness, ValidatedPlan, validate,
+    Action, ActionFailure, ActionRunner, BoxFuture, Plan, ValidatedPlan, Verdict, validate,
 };
 use tokio::time::{Instant, sleep};
 
 /// How one action behaves in the fake runner.
 #[derive(Debug, Clone)]
 pub struct Script {
-    pub pre: Result<Readiness, ActionFailure>,
+    pub pre: Result<Verdict, ActionFailure>,
     pub pre_takes: Duration,
     pub execute: Result<String, ActionFailure>,
     pub execute_takes: Duration,
@@ -28,7 +28,7 @@ pub struct Script {
 impl Default for Script {
     fn default() -> Self {
         Self {
-            pre: Ok(Readiness::Proceed),
+            pre: Ok(Verdict::Proceed),
             pre_takes: Duration::ZERO,
             execute: Ok("done".to_owned()),
             execute_takes: Duration::from_millis(100),
@@ -40,10 +40,10 @@ impl Default for Script {
     }
 }
 
-/// One runner call: which phase of which action, and when (paused tokio clock).
+/// One runner call: which step of which action, and when (paused tokio clock).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
-    pub phase: &'static str,
+    pub step: &'static str,
     pub uuid: String,
     pub at: Instant,
 }
@@ -69,7 +69,7 @@ impl FakeRunner {
     }
 
     pub fn skipping(self, uuid: &str, reason: &str) -> Self {
-        self.with(uuid, |s| s.pre = Ok(Readiness::Skip(reason.to_owned())))
+        self.with(uuid, |s| s.pre = Ok(Verdict::Skip(reason.to_owned())))
     }
 
     pub fn failing_execute(self, uuid: &str, kind: &str, message: &str) -> Self {
@@ -87,23 +87,23 @@ impl FakeRunner {
             .clone()
     }
 
-    /// The uuids that had `phase` called, in call order.
-    pub fn called(&self, phase: &str) -> Vec<String> {
+    /// The uuids that had `step` called, in call order.
+    pub fn called(&self, step: &str) -> Vec<String> {
         let calls = self.calls();
         calls
             .into_iter()
-            .filter(|c| c.phase == phase)
+            .filter(|c| c.step == step)
             .map(|c| c.uuid)
             .collect()
     }
 
-    /// When `phase` of `uuid` was (first) recorded.
-    pub fn when(&self, phase: &str, uuid: &str) -> Instant {
+    /// When `step` of `uuid` was (first) recorded.
+    pub fn when(&self, step: &str, uuid: &str) -> Instant {
         self.calls()
             .into_iter()
-            .find(|c| c.phase == phase && c.uuid == uuid)
+            .find(|c| c.step == step && c.uuid == uuid)
             .map(|c| c.at)
-            .unwrap_or_else(|| panic!("{phase} of {uuid} was never recorded"))
+            .unwrap_or_else(|| panic!("{step} of {uuid} was never recorded"))
     }
 
     /// How many execute futures are alive now (dropped ones are not).
@@ -119,9 +119,9 @@ impl FakeRunner {
         self.scripts.get(uuid).cloned().unwrap_or_default()
     }
 
-    fn log(&self, phase: &'static str, uuid: &str) {
+    fn log(&self, step: &'static str, uuid: &str) {
         let call = Call {
-            phase,
+            step,
             uuid: uuid.to_owned(),
             at: Instant::now(),
         };
@@ -153,7 +153,7 @@ impl ActionRunner for FakeRunner {
     fn pre_condition<'a>(
         &'a self,
         action: &'a Action,
-    ) -> BoxFuture<'a, Result<Readiness, ActionFailure>> {
+    ) -> BoxFuture<'a, Result<Verdict, ActionFailure>> {
         Box::pin(async move {
             self.log("pre_condition", &action.uuid);
             let script = self.script(&action.uuid);
