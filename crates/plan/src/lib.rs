@@ -87,9 +87,10 @@ mod validate;
 
 pub use error::PlanError;
 pub use executor::{Executor, StateObserver};
+pub use futures_core::future::BoxFuture;
 pub use plan::{Action, Plan};
 pub use report::{ActionReport, ExecutionReport, FailureReport, Totals};
-pub use runner::{ActionFailure, ActionRunner, BoxFuture, Step, Verdict};
+pub use runner::{ActionFailure, ActionRunner, Step, Verdict};
 pub use state::{ActionState, PlanState, StateChange};
 pub use timestamp::Timestamp;
 pub use tokio_util::sync::CancellationToken;

@@ -1,17 +1,15 @@
 //! The contract between the engine and whatever really runs an action (in the CLI, the
 //! WebAssembly plugin host): the four steps of Watcher's `BaseAction` (its methods
 //! `pre_condition`, `execute`, `post_condition` and `abort`), as boxed futures.
+//!
+//! Every [`ActionRunner`] method returns a [`BoxFuture`] (`futures_core`'s boxed, sendable
+//! future that may borrow for `'a`), so the trait stays object safe (`Arc<dyn ActionRunner>`
+//! works).
 
-use std::future::Future;
-use std::pin::Pin;
-
+use futures_core::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Action;
-
-/// A boxed, sendable future that may borrow for `'a`: what every [`ActionRunner`] method returns,
-/// so the trait stays object safe (`Arc<dyn ActionRunner>` works).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What an action's pre-condition decided: run it, or skip it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,12 +4,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use futures_core::future::BoxFuture;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::graph::Graph;
 use crate::plan::{Action, Plan};
-use crate::runner::BoxFuture;
 
 /// Checks an action's input parameters, typically through the plugin's own `validate`.
 ///
