@@ -1,44 +1,32 @@
-//! Keystone's timestamp format, `2026-11-24T19:02:33.073651Z`, without a date-time crate.
+//! Keystone's timestamp format, `2026-11-24T19:02:33.073651Z`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// `2026-11-24T19:02:33.073651Z`, as in a token's `expires_at` and `issued_at`.
+use jiff::Timestamp;
+
+/// `2026-11-24T19:02:33.073651Z`, as in a token's `expires_at` and `issued_at` (UTC, microseconds
+/// always); a time past jiff's years (±9999) prints as the epoch.
 pub(crate) fn iso_micros_z(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX / 2);
-    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_micros()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day): Howard Hinnant's `civil_from_days`.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let instant = Timestamp::try_from(time).unwrap_or(Timestamp::UNIX_EPOCH);
+    format!("{instant:.6}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn formats_a_known_instant_like_keystone() {
         let time = UNIX_EPOCH + Duration::from_micros(1_795_546_953_073_651);
         assert_eq!(iso_micros_z(time), "2026-11-24T19:02:33.073651Z");
+    }
+
+    #[test]
+    fn whole_seconds_keep_six_zeros_and_fractions_are_cut_not_rounded() {
+        let whole = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(iso_micros_z(whole), "2000-02-29T00:00:00.000000Z");
+        let almost = whole + Duration::from_nanos(999_999_999);
+        assert_eq!(iso_micros_z(almost), "2000-02-29T00:00:00.999999Z");
     }
 }
