@@ -26,18 +26,13 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let millis = self.unix_millis();
-        let (days, millis_of_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
-        let (year, month, day) = civil_from_days(days);
-        let seconds = millis_of_day / 1000;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-            seconds / 3600,
-            seconds / 60 % 60,
-            seconds % 60,
-            millis_of_day % 1000
-        )
+        // A `SystemTime` past jiff's years (±9999) prints as jiff's first or last instant.
+        let instant = jiff::Timestamp::try_from(self.0).unwrap_or(if self.0 < UNIX_EPOCH {
+            jiff::Timestamp::MIN
+        } else {
+            jiff::Timestamp::MAX
+        });
+        write!(f, "{instant:.3}")
     }
 }
 
@@ -45,25 +40,6 @@ impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -87,5 +63,17 @@ mod tests {
             at_millis(1_777_638_896_789).to_string(),
             "2026-05-01T12:34:56.789Z"
         );
+    }
+
+    #[test]
+    fn cuts_below_the_millisecond_instead_of_rounding() {
+        let almost = UNIX_EPOCH + Duration::from_nanos(1_999_999);
+        assert_eq!(Timestamp(almost).to_string(), "1970-01-01T00:00:00.001Z");
+    }
+
+    #[test]
+    fn serialises_as_its_display() {
+        let json = serde_json::to_string(&at_millis(951_782_400_000)).expect("a string");
+        assert_eq!(json, r#""2000-02-29T00:00:00.000Z""#);
     }
 }
