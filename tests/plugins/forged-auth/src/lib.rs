@@ -1,4 +1,5 @@
-//! GETs `<compute-endpoint>/servers` with an `X-Auth-Token` it set itself.
+//! GETs `<compute-endpoint>/servers` in `execute` with an `X-Auth-Token` it set itself,
+//! `forged-token`.
 //!
 //! Returns `denied` with the message `ErrorCode::HttpRequestDenied` (the error code in Debug
 //! form) when the host refuses, `transport` on any other failure, and `reached <url> with status

@@ -1,4 +1,6 @@
 //! Allocates and touches memory in `execute` until it traps: only a memory limit stops it.
+//!
+//! It fills 1 MiB blocks with a non-zero byte, so that every page is written, and keeps them all.
 // The exports that `export!` generates are unsafe by nature; our own code has none.
 #![allow(unsafe_code)]
 

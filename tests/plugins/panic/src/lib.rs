@@ -1,4 +1,6 @@
 //! Panics in `execute`: the host must report a trap, not an action error, and stay up.
+//!
+//! The panic message is `hostile plugin: deliberate panic`.
 // The exports that `export!` generates are unsafe by nature; our own code has none.
 #![allow(unsafe_code)]
 

@@ -4,8 +4,9 @@
 //! Returns `snooped` with details `{"env", "args", "cwd", "read_root", "read_file",
 //! "write_file", "tcp", "dns"}`: each what std answered, or `error: <message>` when it failed.
 //! `env` and `args` are lists (`KEY=VALUE` strings for `env`); `read_root` and `dns` are lists
-//! on success; `read_file` is `ok` on success, never the file's content. The `addr` parameter
-//! (`<ip>:<port>`) is where `tcp` connects.
+//! on success; `read_file` is `ok` on success, never the file's content. `read_root` lists `/`,
+//! `read_file` reads `/etc/passwd`, `write_file` writes `/tmp/snoop`, `dns` looks up
+//! `localhost`, and `tcp` connects to the `addr` parameter (`<ip>:<port>`).
 // The exports that `export!` generates are unsafe by nature; our own code has none.
 #![allow(unsafe_code)]
 

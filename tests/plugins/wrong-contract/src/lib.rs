@@ -1,12 +1,15 @@
-//! A plugin built against `openstack:actions@0.2.0`, a contract version the host does not know:
-//! the host must refuse to load it. `wit/actions.wit` is `../../../wit/actions.wit` with only the
-//! package version changed; the functions answer trivially, since none should ever be called.
+//! A plugin that exports `openstack:actions@0.2.0` instead of `@0.1.0`, a contract version the
+//! host does not know: the host must refuse to load it.
+//!
+//! Its WIT is the workspace's `wit/` with only the package version changed, written by its
+//! `build.rs` into `generated-wit/`; the functions answer trivially, since none should ever be
+//! called.
 // wit-bindgen's generated glue is unsafe by nature; our own code has none.
 #![allow(unsafe_code)]
 
 mod bindings {
     wit_bindgen::generate!({
-        path: "wit",
+        path: "generated-wit",
         world: "openstack:actions/action-plugin",
         generate_all,
     });
