@@ -1,7 +1,8 @@
 //! `wasm_action._native`: the host library seen from Python.
 //!
 //! Deliberately thin. It loads components and runs phases; every answer crosses as a
-//! `(kind, json)` pair that `python/wasm_action` turns into typed outcomes and exceptions, so the
+//! `(kind, json)` pair, in the host library's own JSON rendering (`wasm_action_host::json`),
+//! that `python/wasm_action` turns into typed outcomes and exceptions, so the
 //! Python API can be read (and subclassed) in Python. While a phase runs the GIL is released:
 //! Watcher's worker threads run actions at the same time, each on its own sandbox.
 
@@ -11,9 +12,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasm_action_host as host;
-use wasm_action_host::{BoxFuture, Call, Credentials, HostError, Phase, PluginEvent, Settings};
-
-mod json_of;
+use wasm_action_host::json;
+use wasm_action_host::{
+    BoxFuture, Call, Credentials, CredentialsError, HostError, Phase, PluginEvent, Settings,
+};
 
 /// The tokio runtime every call runs on (the plugin's HTTP connections live on its workers).
 fn tokio() -> PyResult<&'static tokio::runtime::Runtime> {
@@ -97,7 +99,7 @@ impl Runtime {
             }
             Err(error) => Ok((
                 "host-error".into(),
-                json_of::host_error(&error)
+                json::host_error(&error)
                     .to_string()
                     .into_pyobject(py)?
                     .into_any()
@@ -218,7 +220,7 @@ impl Plugin {
         }
         if let Some(callback) = on_event {
             call.observer = Arc::new(move |event: &PluginEvent| {
-                let line = json_of::event(event).to_string();
+                let line = json::event(event).to_string();
                 Python::attach(|py| {
                     if let Err(error) = callback.call1(py, (line,)) {
                         error.write_unraisable(py, None);
@@ -232,12 +234,12 @@ impl Plugin {
             tokio.block_on(async move { runtime.call(&plugin, &call, phase, params).await })
         });
         Ok(match answer {
-            Ok(Ok(output)) => ("ok".into(), json_of::output(&output).to_string()),
+            Ok(Ok(output)) => ("ok".into(), json::output(&output).to_string()),
             Ok(Err(error)) => (
                 "action-error".into(),
-                json_of::action_error(&error).to_string(),
+                json::action_error(&error).to_string(),
             ),
-            Err(error) => ("host-error".into(), json_of::host_error(&error).to_string()),
+            Err(error) => ("host-error".into(), json::host_error(&error).to_string()),
         })
     }
 
@@ -266,7 +268,9 @@ impl std::fmt::Debug for PyCredentials {
 }
 
 impl PyCredentials {
-    fn current(&self) -> Result<String, String> {
+    // A Python token source that fails is a refusal: keystoneauth has already made its own
+    // retries (`connect_retries`) before it raises.
+    fn current(&self) -> Result<String, CredentialsError> {
         Python::attach(|py| {
             let token = self.token.bind(py);
             let value = if token.is_callable() {
@@ -276,11 +280,11 @@ impl PyCredentials {
             };
             value
                 .and_then(|v| v.extract::<String>())
-                .map_err(|e| format!("token source failed: {e}"))
+                .map_err(|e| CredentialsError::refused(format!("token source failed: {e}")))
         })
     }
 
-    fn renewed(&self, stale: &str) -> Result<Option<String>, String> {
+    fn renewed(&self, stale: &str) -> Result<Option<String>, CredentialsError> {
         let Some(renew) = &self.renew else {
             return Ok(None);
         };
@@ -288,23 +292,26 @@ impl PyCredentials {
             renew
                 .call1(py, (stale,))
                 .and_then(|v| v.extract::<Option<String>>(py))
-                .map_err(|e| format!("token renewal failed: {e}"))
+                .map_err(|e| CredentialsError::refused(format!("token renewal failed: {e}")))
         })
     }
 }
 
 impl Credentials for PyCredentials {
-    fn token(&self) -> BoxFuture<'_, Result<String, String>> {
+    fn token(&self) -> BoxFuture<'_, Result<String, CredentialsError>> {
         Box::pin(async move { self.current() })
     }
 
-    fn renew<'a>(&'a self, stale: &'a str) -> BoxFuture<'a, Result<Option<String>, String>> {
+    fn renew<'a>(
+        &'a self,
+        stale: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CredentialsError>> {
         Box::pin(async move { self.renewed(stale) })
     }
 }
 
 fn host_error_to_runtime(error: HostError) -> PyErr {
-    PyRuntimeError::new_err(error.to_string())
+    PyRuntimeError::new_err(host::chain(&error))
 }
 
 #[pymodule]

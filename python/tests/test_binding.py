@@ -206,27 +206,35 @@ def test_a_deadline_that_passes_is_timed_out(nova, migrate):
     assert raised.value.kind == "timed-out" and str(raised.value)
 
 
-# The shapes `_native` renders (python/src/json_of.rs), one per variant, and the exception
-# each becomes.
+# The shapes the host library renders (`wasm_action_host::json`, crates/host/src/json.rs), one
+# per variant, and the exception each becomes.
 ACTION_ERRORS = [
-    ({"kind": "invalid-input", "fields": [{"path": "a", "message": "b"}]},
+    ({"kind": "invalid-input", "message": "invalid input: a b",
+      "fields": [{"path": "a", "message": "b"}]},
      wasm_action.InvalidInput, {"fields": [wasm_action.FieldError("a", "b")]}),
-    ({"kind": "not-found", "message": "m", "api": {"status": 404, "message": "n",
-                                                    "request_id": "req-1"}},
-     wasm_action.NotFound, {"api": wasm_action.ApiFault(404, "n", "req-1")}),
-    ({"kind": "conflict", "message": "m", "api": None}, wasm_action.Conflict, {"api": None}),
-    ({"kind": "denied", "message": "m", "api": None}, wasm_action.Denied, {"message": "m"}),
-    ({"kind": "unsupported", "message": "m", "api": None}, wasm_action.Unsupported, {}),
-    ({"kind": "api", "status": 500, "message": "boom", "request_id": None},
+    ({"kind": "not-found", "message": "not found: m [req-1]", "problem": "m",
+      "api": {"status": 404, "message": "n", "request_id": "req-1"}},
+     wasm_action.NotFound, {"api": wasm_action.ApiFault(404, "n", "req-1"), "message": "m"}),
+    ({"kind": "conflict", "message": "conflict: m", "problem": "m", "api": None},
+     wasm_action.Conflict, {"api": None}),
+    ({"kind": "denied", "message": "denied: m", "problem": "m", "api": None},
+     wasm_action.Denied, {"message": "m"}),
+    ({"kind": "unsupported", "message": "unsupported: m", "problem": "m", "api": None},
+     wasm_action.Unsupported, {}),
+    ({"kind": "api", "message": "unexpected API answer: HTTP 500 boom",
+      "api": {"status": 500, "message": "boom", "request_id": None}},
      wasm_action.ApiError, {"status": 500}),
-    ({"kind": "migration-failed", "message": "m", "server_status": "ERROR",
-      "migration_status": "error", "migration_uuid": "u", "host": "compute1",
-      "fault": "No valid host", "request_id": "req-2"},
+    ({"kind": "migration-failed", "message": "migration failed: m (server ERROR on compute1)",
+      "failure": {"message": "m", "server_status": "ERROR", "migration_status": "error",
+                  "migration_uuid": "u", "host": "compute1", "fault": "No valid host",
+                  "request_id": "req-2"}},
      wasm_action.MigrationFailed, {"server_status": "ERROR", "migration_status": "error",
                                    "host": "compute1", "fault": "No valid host"}),
-    ({"kind": "timed-out", "message": "m"}, wasm_action.TimedOut, {"message": "m"}),
-    ({"kind": "transport", "message": "m"}, wasm_action.TransportError, {"message": "m"}),
-    ({"kind": "cancelled"}, wasm_action.Cancelled, {}),
+    ({"kind": "timed-out", "message": "timed out: m", "detail": "m"},
+     wasm_action.TimedOut, {"message": "m"}),
+    ({"kind": "transport", "message": "transport: m", "detail": "m"},
+     wasm_action.TransportError, {"message": "m"}),
+    ({"kind": "cancelled", "message": "cancelled"}, wasm_action.Cancelled, {}),
 ]
 
 
@@ -249,6 +257,11 @@ HOST_ERRORS = [
     ({"kind": "context", "message": "m"}, wasm_action.ContextError),
     ({"kind": "busy", "message": "m", "plugin": "p"}, wasm_action.Busy),
     ({"kind": "engine", "message": "m"}, wasm_action.EngineError),
+    ({"kind": "cache", "message": "m", "dir": "/x"}, wasm_action.EngineError),
+    ({"kind": "instantiate", "message": "m", "plugin": "p", "phase": "execute"},
+     wasm_action.PluginCrashed),
+    ({"kind": "shutting-down", "message": "m"}, wasm_action.Busy),
+    ({"kind": "unknown-plugin", "message": "m", "plugin": "p"}, wasm_action.LoadError),
 ]
 
 

@@ -140,6 +140,18 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// True when asking again later may succeed: Keystone unreachable, or answering 5xx or 429.
+    /// A refusal (401/403), bad configuration or a malformed answer is not transient.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AuthError::Unreachable { .. } => true,
+            AuthError::Keystone { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "none".to_string()

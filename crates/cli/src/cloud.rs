@@ -2,10 +2,10 @@
 //! `OS_CLOUD` with `clouds.yaml`, or `OS_*` variables; Keystone v3 password, application
 //! credential or token; the compute endpoint from the catalog, or given explicitly.
 
-use cloud_auth::{AuthOptions, Overrides, Session};
+use cloud_auth::{AuthError, AuthOptions, Overrides, Session};
 use std::sync::Arc;
 use tokio_rustls::rustls::ClientConfig;
-use wasm_action_host::{BoxFuture, Credentials};
+use wasm_action_host::{BoxFuture, Credentials, CredentialsError};
 
 /// Cloud selection options shared by `run`, `apply` and `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -71,20 +71,31 @@ pub async fn connect(args: &CloudArgs) -> Result<Connection, String> {
 struct SessionCredentials(Session);
 
 impl Credentials for SessionCredentials {
-    fn token(&self) -> BoxFuture<'_, Result<String, String>> {
+    fn token(&self) -> BoxFuture<'_, Result<String, CredentialsError>> {
         Box::pin(async move {
             self.0
                 .token()
                 .await
                 .map(|t| t.expose().to_string())
-                .map_err(|e| e.to_string())
+                .map_err(credentials_error)
         })
     }
 
-    fn renew<'a>(&'a self, stale: &'a str) -> BoxFuture<'a, Result<Option<String>, String>> {
+    fn renew<'a>(
+        &'a self,
+        stale: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CredentialsError>> {
         Box::pin(async move {
-            let renewed = self.0.renew(stale).await.map_err(|e| e.to_string())?;
+            let renewed = self.0.renew(stale).await.map_err(credentials_error)?;
             Ok(renewed.map(|t| t.expose().to_string()))
         })
+    }
+}
+
+fn credentials_error(error: AuthError) -> CredentialsError {
+    if error.is_transient() {
+        CredentialsError::Unavailable(error.into())
+    } else {
+        CredentialsError::Refused(error.into())
     }
 }

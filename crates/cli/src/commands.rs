@@ -1,6 +1,5 @@
 //! The command line: argument definitions and dispatch to one module per command.
 
-
 use crate::{apply, demo, run, serve, stand_in};
 use clap::{Parser, Subcommand, ValueEnum};
 

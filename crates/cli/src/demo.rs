@@ -96,7 +96,7 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
         let result = runtime
             .call(&plugin, &call, phase, &params)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| wasm_action_host::chain(&e))?;
         if phase == Phase::Execute {
             execute_secs = phase_start.elapsed().as_secs_f64();
         }
@@ -104,7 +104,7 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
             println!("{}", result_text(phase.as_str(), &result));
         }
         let stop = stops_here(&result);
-        results.push(result_json(phase.as_str(), &result));
+        results.push(result_json(phase, &result));
         if let Some(code) = stop {
             return Ok(code);
         }
@@ -145,9 +145,11 @@ fn load(args: &DemoArgs, settings: Settings, text: bool) -> Result<(Runtime, Plu
             .map_err(|e| format!("cannot read plugin {}: {e}", path.display()))?,
         None => builtin_plugins::MIGRATE.to_vec(),
     };
-    let runtime = Runtime::with_settings(settings).map_err(|e| e.to_string())?;
+    let runtime = Runtime::with_settings(settings).map_err(|e| wasm_action_host::chain(&e))?;
     let started = Instant::now();
-    let plugin = runtime.load("migrate", &wasm).map_err(|e| e.to_string())?;
+    let plugin = runtime
+        .load("migrate", &wasm)
+        .map_err(|e| wasm_action_host::chain(&e))?;
     if text {
         let how = match plugin.source() {
             Source::Compiled => "compiled",

@@ -14,8 +14,8 @@ pub struct PluginArgs {
     pub plugin_dir: Option<PathBuf>,
 }
 
-/// How often a watched plugin directory is scanned.
-const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+/// How long a plugin file must be quiet before it is installed.
+const WATCH_QUIET: Duration = Duration::from_millis(500);
 
 /// A registry with the built-in plugin and the directory's, and the directory watch (kept
 /// alive by the caller for as long as changes should be followed).
@@ -23,7 +23,7 @@ pub async fn registry(
     settings: Settings,
     args: &PluginArgs,
 ) -> Result<(Arc<Registry>, Option<DirectoryWatch>), String> {
-    let runtime = Runtime::with_settings(settings).map_err(|e| e.to_string())?;
+    let runtime = Runtime::with_settings(settings).map_err(|e| wasm_action_host::chain(&e))?;
     let registry = Arc::new(Registry::new(Arc::new(runtime)));
     registry
         .install(
@@ -32,13 +32,14 @@ pub async fn registry(
             builtin_plugins::MIGRATE.to_vec(),
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| wasm_action_host::chain(&e))?;
     let watch = match &args.plugin_dir {
         Some(dir) if !dir.is_dir() => {
             return Err(format!("--plugin-dir {} is not a directory", dir.display()));
         }
         Some(dir) => {
-            Some(DirectoryWatch::start(registry.clone(), dir.clone(), WATCH_INTERVAL).await)
+            let watch = DirectoryWatch::start(registry.clone(), dir.clone(), WATCH_QUIET).await;
+            Some(watch.map_err(|e| wasm_action_host::chain(&e))?)
         }
         None => None,
     };

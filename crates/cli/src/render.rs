@@ -1,12 +1,12 @@
 //! What the CLI prints: live progress for humans, and results as text or JSON.
 
 use clap::ValueEnum;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Instant;
 use wasm_action_host::{
-    ActionError, Explain, Observer, PhaseOutput, PhaseResult, PluginEvent, Readiness, kind,
+    Explain, Observer, Phase, PhaseOutput, PhaseResult, PluginEvent, Readiness,
 };
 
 /// How results are printed on stdout.
@@ -50,36 +50,10 @@ pub fn progress_printer(start: Instant, always: bool) -> Observer {
     })
 }
 
-/// The result of a phase as one JSON document.
-pub fn result_json(phase: &str, result: &PhaseResult) -> Value {
-    match result {
-        Ok(PhaseOutput::Readiness(Readiness::Skip(reason))) => {
-            json!({"phase": phase, "status": "skipped", "reason": reason})
-        }
-        Ok(PhaseOutput::Readiness(Readiness::Proceed)) => {
-            json!({"phase": phase, "status": "proceed"})
-        }
-        Ok(PhaseOutput::Outcome(outcome)) => {
-            let details: Value = serde_json::from_str(&outcome.details)
-                .unwrap_or(Value::String(outcome.details.clone()));
-            json!({"phase": phase, "status": "succeeded", "summary": outcome.summary, "details": details})
-        }
-        Ok(PhaseOutput::Schema(schema)) => {
-            let schema: Value =
-                serde_json::from_str(schema).unwrap_or(Value::String(schema.clone()));
-            json!({"phase": phase, "status": "succeeded", "schema": schema})
-        }
-        Ok(PhaseOutput::Description(text)) => {
-            json!({"phase": phase, "status": "succeeded", "description": text})
-        }
-        Ok(PhaseOutput::Done) => json!({"phase": phase, "status": "succeeded"}),
-        Err(error) => json!({"phase": phase, "status": "failed", "error": error_json(error)}),
-    }
-}
-
-/// An action error as JSON: its kind, a readable message, and the typed fields.
-pub fn error_json(error: &ActionError) -> Value {
-    json!({"kind": kind(error), "message": Explain(error).to_string(), "detail": format!("{error:?}")})
+/// The result of a phase as one JSON document (the library's rendering, shared with `serve`
+/// and the Python binding).
+pub fn result_json(phase: Phase, result: &PhaseResult) -> Value {
+    wasm_action_host::json::phase_result(phase, result)
 }
 
 /// The result of a phase as readable text.

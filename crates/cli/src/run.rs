@@ -77,7 +77,8 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         ),
         false => None,
     };
-    let host_error = |e: wasm_action_host::HostError| (exit::HOST_ERROR, e.to_string());
+    let host_error =
+        |e: wasm_action_host::HostError| (exit::HOST_ERROR, wasm_action_host::chain(&e));
     let runtime = Runtime::with_settings(settings).map_err(host_error)?;
     let name = args
         .plugin
@@ -99,7 +100,7 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         .map_err(host_error)?;
     match args.output {
         Output::Text => println!("{}", result_text(args.phase.as_str(), &result)),
-        Output::Json => println!("{}", result_json(args.phase.as_str(), &result)),
+        Output::Json => println!("{}", result_json(args.phase, &result)),
     }
     Ok(match result {
         Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => exit::SKIPPED,

@@ -6,16 +6,22 @@ use crate::exit;
 use crate::jobs::{Job, Jobs};
 use crate::plugins::{self, PluginArgs};
 use action_plan::{Action, Plan, validate};
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 use wasm_action_host::{PluginRunner, PluginValidator, Registry, Settings};
+
+/// The largest request body (a plan of a few thousand actions).
+const MAX_BODY: usize = 1 << 20;
 
 /// Examples shown by `wasm-action serve --help`.
 pub const EXAMPLES: &str = "API (JSON):
@@ -92,9 +98,10 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> 
     // One line for scripts and tests that start us on port 0.
     println!("{}", json!({"listening": format!("http://{address}")}));
     tracing::info!(%address, "serving");
-    let accept = tokio::spawn(accept_loop(listener, service.clone()));
-    crate::stand_in::wait_for_stop().await;
-    accept.abort();
+    axum::serve(listener, router(service.clone()))
+        .with_graceful_shutdown(crate::stand_in::wait_for_stop())
+        .await
+        .map_err(|e| format!("serving on {address}: {e}"))?;
     let running = service.jobs.running();
     eprintln!("shutting down: no new requests; waiting for {running} running job(s)");
     if tokio::time::timeout(
@@ -111,75 +118,66 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> 
     Ok(())
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, service: Arc<Service>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let service = service.clone();
-        tokio::spawn(async move {
-            let handler = hyper::service::service_fn(move |request| {
-                let service = service.clone();
-                async move { Ok::<_, std::convert::Infallible>(route(&service, request).await) }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, handler)
-                .await;
-        });
+/// The API's routes (see [`EXAMPLES`]).
+fn router(service: Arc<Service>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/plugins", get(plugins_view))
+        .route("/v1/plans", post(submit_plan))
+        .route("/v1/actions", post(submit_action))
+        .route("/v1/plans/{id}", get(job_view))
+        .route("/v1/actions/{id}", get(job_view))
+        .route("/v1/plans/{id}/cancel", post(cancel_job))
+        .route("/v1/actions/{id}/cancel", post(cancel_job))
+        .fallback(no_route)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(service)
+}
+
+type Shared = State<Arc<Service>>;
+
+async fn healthz(State(service): Shared) -> Response {
+    let body = json!({"status": "ok", "running_jobs": service.jobs.running()});
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+async fn no_route(method: Method, uri: Uri) -> Response {
+    let message = format!(
+        "no route for {method} {}; see `wasm-action serve --help`",
+        uri.path()
+    );
+    problem(StatusCode::NOT_FOUND, &message)
+}
+
+async fn submit_plan(State(service): Shared, body: Result<Bytes, BytesRejection>) -> Response {
+    let plan = body.map_err(rejected).and_then(|body| {
+        Plan::from_json_str(&String::from_utf8_lossy(&body))
+            .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))
+    });
+    match plan {
+        Ok(plan) => submit(&service, plan).await,
+        Err(response) => response,
     }
 }
 
-async fn route(service: &Service, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (&method, parts.as_slice()) {
-        (&Method::GET, ["healthz"]) => reply(
-            StatusCode::OK,
-            json!({"status": "ok", "running_jobs": service.jobs.running()}),
-        ),
-        (&Method::GET, ["v1", "plugins"]) => reply(StatusCode::OK, plugins_view(&service.registry)),
-        (&Method::POST, ["v1", "plans"]) => submit(service, request, false).await,
-        (&Method::POST, ["v1", "actions"]) => submit(service, request, true).await,
-        (&Method::GET, ["v1", "plans" | "actions", id]) => {
-            with_job(service, id, |job| reply(StatusCode::OK, job.view()))
-        }
-        (&Method::POST, ["v1", "plans" | "actions", id, "cancel"]) => {
-            with_job(service, id, |job| match job.cancel() {
-                true => reply(StatusCode::ACCEPTED, job.view()),
-                false => problem(StatusCode::CONFLICT, "the job is already over"),
-            })
-        }
-        _ => problem(
-            StatusCode::NOT_FOUND,
-            &format!("no route for {method} {path}; see `wasm-action serve --help`"),
-        ),
+async fn submit_action(State(service): Shared, body: Result<Bytes, BytesRejection>) -> Response {
+    let plan = body.map_err(rejected).and_then(|body| {
+        single_action(&body).map_err(|message| problem(StatusCode::BAD_REQUEST, &message))
+    });
+    match plan {
+        Ok(plan) => submit(&service, plan).await,
+        Err(response) => response,
     }
 }
 
-async fn submit(
-    service: &Service,
-    request: Request<Incoming>,
-    single: bool,
-) -> Response<Full<Bytes>> {
-    let body = match Limited::new(request.into_body(), 1 << 20).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(e) => {
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("cannot read the body: {e}"),
-            );
-        }
-    };
-    let plan = if single {
-        single_action(&body)
-    } else {
-        Plan::from_json_str(&String::from_utf8_lossy(&body)).map_err(|e| e.to_string())
-    };
-    let plan = match plan {
-        Ok(plan) => plan,
-        Err(message) => return problem(StatusCode::BAD_REQUEST, &message),
-    };
+/// A body that could not be read (too large, or the connection failed), as a JSON problem.
+fn rejected(rejection: BytesRejection) -> Response {
+    let message = format!("cannot read the body: {}", rejection.body_text());
+    problem(rejection.status(), &message)
+}
+
+/// Validates the whole plan with the plugins' own validators, then starts it.
+async fn submit(service: &Service, plan: Plan) -> Response {
     let known: Vec<String> = service
         .registry
         .report()
@@ -201,6 +199,17 @@ async fn submit(
     }
 }
 
+async fn job_view(State(service): Shared, Path(id): Path<String>) -> Response {
+    with_job(&service, &id, |job| reply(StatusCode::OK, job.view()))
+}
+
+async fn cancel_job(State(service): Shared, Path(id): Path<String>) -> Response {
+    with_job(&service, &id, |job| match job.cancel() {
+        true => reply(StatusCode::ACCEPTED, job.view()),
+        false => problem(StatusCode::CONFLICT, "the job is already over"),
+    })
+}
+
 /// `{"action_type", "input_parameters", "uuid"?}` as a plan of one action.
 fn single_action(body: &[u8]) -> Result<Plan, String> {
     let value: Value =
@@ -220,37 +229,28 @@ fn single_action(body: &[u8]) -> Result<Plan, String> {
     ]))
 }
 
-fn with_job(
-    service: &Service,
-    id: &str,
-    f: impl FnOnce(&Job) -> Response<Full<Bytes>>,
-) -> Response<Full<Bytes>> {
+fn with_job(service: &Service, id: &str, f: impl FnOnce(&Job) -> Response) -> Response {
     match service.jobs.get(id) {
         Some(job) => f(&job),
         None => problem(StatusCode::NOT_FOUND, &format!("no job {id}")),
     }
 }
 
-fn plugins_view(registry: &Registry) -> Value {
+async fn plugins_view(State(service): Shared) -> Response {
     let version = |v: &wasm_action_host::VersionInfo| json!({"label": v.label, "number": v.number, "digest": v.digest, "in_flight": v.in_flight});
-    let plugins: Vec<Value> = registry
+    let plugins: Vec<Value> = service
+        .registry
         .report()
         .iter()
         .map(|p| json!({"name": p.current.name, "current": version(&p.current), "draining": p.draining.iter().map(version).collect::<Vec<_>>()}))
         .collect();
-    json!({"plugins": plugins})
+    reply(StatusCode::OK, json!({"plugins": plugins}))
 }
 
-fn problem(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+fn problem(status: StatusCode, message: &str) -> Response {
     reply(status, json!({"error": message}))
 }
 
-fn reply(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    response
+fn reply(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
 }

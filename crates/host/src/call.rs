@@ -1,7 +1,7 @@
 //! What the host gives one plugin call besides its parameters.
 
-use crate::credentials::{Credentials, StaticToken};
 use crate::events::Observer;
+use crate::sandbox::credentials::{Credentials, StaticToken};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::rustls::ClientConfig;

@@ -1,6 +1,6 @@
 //! The process-wide engine: its configuration (pooling, fuel, epochs) and the epoch ticker.
 
-use crate::limits::Limits;
+use crate::sandbox::limits::Limits;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,36 +1,68 @@
 //! Host errors (the plugin could not run to an answer) and readable action errors.
 
 use crate::bindings::{ActionError, ApiFault, FieldError, MigrationFailure, Problem};
-use crate::limits::Limit;
+use crate::phase::Phase;
+use crate::sandbox::allowlist::OriginError;
+use crate::sandbox::limits::Limit;
 use std::fmt;
+use std::path::PathBuf;
 
 /// Why the host could not get an answer from a plugin. An action's own failure is not one of
 /// these: it comes back as an [`ActionError`] inside a successful call.
+///
+/// The message of each variant says what happened; the underlying error, when there is one, is
+/// its [`source`](std::error::Error::source) (print the whole chain with [`chain`]).
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     /// The engine could not be set up.
-    #[error("cannot set up the WebAssembly engine: {0}")]
-    Engine(String),
+    #[error("cannot set up the WebAssembly engine")]
+    Engine(#[source] wasmtime::Error),
+    /// The directory for compiled plugins cannot be used.
+    #[error("cannot use the compilation cache directory {}", dir.display())]
+    Cache {
+        /// The directory.
+        dir: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// The plugin file is not a component that implements the contract.
-    #[error("cannot load plugin '{plugin}': {reason}")]
+    #[error("cannot load plugin '{plugin}': {problem}")]
     Load {
         /// The plugin's name.
         plugin: String,
         /// What is wrong with it.
-        reason: String,
+        problem: LoadProblem,
+        /// What wasmtime found.
+        #[source]
+        source: wasmtime::Error,
     },
-    /// The call's context is unusable (for example a compute endpoint that is not a URL).
-    #[error("bad call context: {0}")]
-    Context(String),
-    /// The plugin trapped: a bug in it, or a limit it hit.
-    #[error("plugin '{plugin}' crashed during {phase}: {reason}")]
+    /// The call's context is unusable: its compute endpoint does not name an origin.
+    #[error("the call's compute endpoint is unusable")]
+    Context(#[source] OriginError),
+    /// A fresh instance of the plugin could not be created for the call.
+    #[error("plugin '{plugin}' could not be instantiated for {phase}")]
+    Instantiate {
+        /// The plugin's name.
+        plugin: String,
+        /// The phase the call was for.
+        phase: Phase,
+        /// What wasmtime said.
+        #[source]
+        source: wasmtime::Error,
+    },
+    /// The plugin trapped: a bug in it, or a sandbox rule it broke.
+    #[error("plugin '{plugin}' crashed during {phase}{}", last_words(said))]
     Trap {
         /// The plugin's name.
         plugin: String,
         /// The phase that was running.
-        phase: String,
+        phase: Phase,
+        /// What the plugin wrote to stderr before it trapped (a Rust panic message), if anything.
+        said: String,
         /// The trap, with its WebAssembly backtrace when there is one.
-        reason: String,
+        #[source]
+        source: wasmtime::Error,
     },
     /// The call ran into one of the host's limits and was stopped; the host keeps serving.
     #[error("plugin '{plugin}' was stopped during {phase}: it exceeded the {limit}")]
@@ -38,21 +70,78 @@ pub enum HostError {
         /// The plugin's name.
         plugin: String,
         /// The phase that was running.
-        phase: String,
+        phase: Phase,
         /// The limit.
         limit: Limit,
     },
-    /// Every instance slot is taken: too many calls at once.
-    #[error("cannot start plugin '{plugin}': {reason}")]
+    /// Every instance slot of the pooling allocator is taken: too many calls at once.
+    #[error("cannot start plugin '{plugin}': every instance slot is taken")]
     Busy {
         /// The plugin's name.
         plugin: String,
-        /// What ran out.
-        reason: String,
+        /// The allocator's refusal.
+        #[source]
+        source: wasmtime::PoolConcurrencyLimitError,
     },
+    /// The runtime is being dropped and takes no more calls.
+    #[error("the runtime is shutting down and takes no more calls")]
+    ShuttingDown,
     /// No plugin of that name is installed.
     #[error("no plugin named '{0}' is installed")]
     UnknownPlugin(String),
+}
+
+/// What is wrong with a plugin that does not load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadProblem {
+    /// The bytes are not a WebAssembly component wasmtime can compile.
+    NotAComponent,
+    /// Its imports cannot be satisfied by the sandbox (it asks for something the host does
+    /// not offer).
+    Imports,
+    /// It does not export the contract this host runs (built against another version?).
+    Contract,
+    /// It compiled and links, but a first instance of it does not start.
+    Start,
+    /// The compiler itself failed on it (a bug in wasmtime, not in the plugin).
+    CompilerCrashed,
+}
+
+impl fmt::Display for LoadProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoadProblem::NotAComponent => "not a valid component",
+            LoadProblem::Imports => "it imports something the sandbox does not offer",
+            LoadProblem::Contract => {
+                "it does not implement the openstack:actions@0.1.0 contract this host runs \
+                 (built against another version?)"
+            }
+            LoadProblem::Start => "a first instance of it does not start",
+            LoadProblem::CompilerCrashed => "the compiler crashed on it",
+        })
+    }
+}
+
+fn last_words(said: &str) -> String {
+    match said.trim() {
+        "" => String::new(),
+        said => format!(": {said}"),
+    }
+}
+
+/// An error and its sources, one sentence each, joined by `: ` (as `anyhow`'s `{:#}` does).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A readable rendering of an [`ActionError`].

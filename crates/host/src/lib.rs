@@ -20,34 +20,36 @@
 
 #![deny(missing_docs)]
 
-mod applier;
-pub mod bindings;
+mod bindings;
 mod cache;
 mod call;
-mod credentials;
 mod engine;
 mod error;
 mod events;
-mod limits;
-mod outbound;
+pub mod json;
 mod phase;
-pub mod policy;
+mod plan_runner;
 mod registry;
 mod runtime;
-mod state;
-mod tls;
+pub mod sandbox;
 mod watch;
 
-pub use applier::{ActionObserver, PluginRunner, PluginValidator};
-pub use bindings::{ActionError, Outcome, Readiness};
+pub use bindings::{
+    ActionError, ApiFault, Context, FieldError, Level, MigrationFailure, Outcome, Problem,
+    Readiness,
+};
 pub use cache::{ArtifactCache, Source, digest};
 pub use call::Call;
-pub use credentials::{BoxFuture, Credentials, StaticToken};
 pub use engine::Settings;
-pub use error::{Explain, HostError, kind};
+pub use error::{Explain, HostError, LoadProblem, chain, kind};
 pub use events::{Observer, PluginEvent, ignore};
-pub use limits::{Limit, Limits};
+/// What [`Credentials`] return (futures-core's, the same type as `action_plan::BoxFuture`).
+pub use futures_core::future::BoxFuture;
 pub use phase::{Phase, PhaseOutput, PhaseResult};
+pub use plan_runner::{ActionObserver, PluginRunner, PluginValidator};
 pub use registry::{Answer, Lease, PluginReport, Registry, VersionInfo};
 pub use runtime::{Plugin, Runtime};
-pub use watch::{DirectoryWatch, plugin_name};
+pub use sandbox::allowlist::{AllowList, Origin, OriginError};
+pub use sandbox::credentials::{Credentials, CredentialsError, StaticToken};
+pub use sandbox::limits::{Limit, Limits};
+pub use watch::{DirectoryWatch, WatchError, plugin_name};

@@ -151,7 +151,8 @@ impl Registry {
             .await
             .map_err(|e| HostError::Load {
                 plugin: name.into(),
-                reason: format!("compilation task failed: {e}"),
+                problem: crate::error::LoadProblem::CompilerCrashed,
+                source: wasmtime::Error::new(e),
             })
             .and_then(|loaded| loaded);
         // A version that cannot even start is rejected before it can take a call.
@@ -159,7 +160,7 @@ impl Registry {
             Ok(plugin) => self.runtime.instantiate(&plugin).await.map(|()| plugin),
             Err(e) => Err(e),
         }
-        .inspect_err(|e| tracing::error!(plugin = name, error = %e, "new version rejected; the current one keeps serving"))?;
+        .inspect_err(|e| tracing::error!(plugin = name, error = %crate::error::chain(e), "new version rejected; the current one keeps serving"))?;
         let number = self.installs.fetch_add(1, Ordering::AcqRel) + 1;
         let label = label.map_or_else(|| format!("r{number}"), str::to_string);
         let version = Arc::new(Version {

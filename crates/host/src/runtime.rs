@@ -2,26 +2,20 @@
 //! and a fresh sandboxed instance, with its own limits, for every call.
 
 use crate::bindings::{
-    ActionError, ActionPlugin, ActionPluginPre, Context, Outcome, Readiness, openstack,
+    self, ActionError, ActionPlugin, ActionPluginPre, Context, Outcome, Readiness,
 };
 use crate::cache::{self, ArtifactCache, Source};
 use crate::call::Call;
 use crate::engine::{Settings, engine_config, start_epoch_ticker};
-use crate::error::HostError;
-use crate::limits::{Limit, Limits, MemoryLimiter, Tripwire};
-use crate::outbound::OutboundHooks;
+use crate::error::{HostError, LoadProblem};
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
-use crate::policy::AllowList;
-use crate::state::CallState;
+use crate::sandbox::limits::{Limit, Limits};
+use crate::sandbox::{CallState, Sandbox};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Engine, Store, Trap, UpdateDeadline};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-
-/// How much of a plugin's stderr is kept for the error of a crashed call.
-const STDERR_CAPACITY: usize = 16 * 1024;
+use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap};
 
 /// Loads plugins and runs their phases. One per process; share it behind an `Arc`.
 pub struct Runtime {
@@ -99,18 +93,18 @@ impl Runtime {
 
     /// Sets up the engine, the linker with the sandbox's imports, the cache and the epoch ticker.
     pub fn with_settings(settings: Settings) -> Result<Runtime, HostError> {
-        let engine_error = |e: wasmtime::Error| HostError::Engine(format!("{e:#}"));
+        let engine_error = HostError::Engine;
         let engine = Engine::new(&engine_config(&settings)).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(engine_error)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(engine_error)?;
-        openstack::actions::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+        bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(engine_error)?;
-        openstack::actions::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
-            .map_err(engine_error)?;
+        bindings::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(engine_error)?;
         let cache = match &settings.cache_dir {
-            Some(dir) => Some(ArtifactCache::new(dir).map_err(|e| {
-                HostError::Engine(format!("cache directory {}: {e}", dir.display()))
+            Some(dir) => Some(ArtifactCache::new(dir).map_err(|source| HostError::Cache {
+                dir: dir.clone(),
+                source,
             })?),
             None => None,
         };
@@ -136,9 +130,12 @@ impl Runtime {
     /// Compiles a plugin (or loads it from the cache) and checks that it implements the contract.
     /// Compilation is CPU-bound: call it off the request path (e.g. in `spawn_blocking`).
     pub fn load(&self, name: &str, wasm: &[u8]) -> Result<Plugin, HostError> {
-        let load_error = |reason: String| HostError::Load {
-            plugin: name.into(),
-            reason,
+        let load_error = |problem: LoadProblem| {
+            move |source: wasmtime::Error| HostError::Load {
+                plugin: name.into(),
+                problem,
+                source,
+            }
         };
         let started = Instant::now();
         let digest = cache::digest(wasm);
@@ -146,17 +143,12 @@ impl Runtime {
             Some(cache) => cache.component(&self.engine, &digest, wasm),
             None => Component::new(&self.engine, wasm).map(|c| (c, Source::Compiled)),
         }
-        .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
+        .map_err(load_error(LoadProblem::NotAComponent))?;
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| load_error(format!("{e:#}")))?;
-        let pre = ActionPluginPre::new(pre).map_err(|e| {
-            load_error(format!(
-                "it does not implement the openstack:actions@0.1.0 contract this host runs \
-                 (built against another version?): {e:#}"
-            ))
-        })?;
+            .map_err(load_error(LoadProblem::Imports))?;
+        let pre = ActionPluginPre::new(pre).map_err(load_error(LoadProblem::Contract))?;
         let how = match source {
             Source::Compiled => "compiled",
             Source::Cache => "loaded from cache",
@@ -184,7 +176,14 @@ impl Runtime {
         let call = Call::new("http://127.0.0.1:9/", None);
         let mut sandbox = self.sandbox(plugin, &call)?;
         let instance = plugin.pre.instantiate_async(&mut sandbox.store).await;
-        instance.map(drop).map_err(|e| instantiate_error(plugin, e))
+        instance.map(drop).map_err(|e| match busy(plugin, e) {
+            Ok(busy) => busy,
+            Err(source) => HostError::Load {
+                plugin: plugin.name.to_string(),
+                problem: LoadProblem::Start,
+                source,
+            },
+        })
     }
 
     /// Runs one phase of a plugin in a fresh sandbox. `Ok` holds the action's own answer,
@@ -201,10 +200,7 @@ impl Runtime {
             .call_slots
             .acquire()
             .await
-            .map_err(|_| HostError::Busy {
-                plugin: plugin.name.to_string(),
-                reason: "the runtime is shutting down".into(),
-            })?;
+            .map_err(|_| HostError::ShuttingDown)?;
         let limits = self.settings.limits;
         let Sandbox {
             mut store,
@@ -214,7 +210,7 @@ impl Runtime {
         let wall_clock = limits.wall_clock_for(call.deadline);
         let stopped = |limit: Limit| HostError::LimitExceeded {
             plugin: plugin.name.to_string(),
-            phase: phase.to_string(),
+            phase,
             limit,
         };
         let run = async {
@@ -222,7 +218,7 @@ impl Runtime {
                 .pre
                 .instantiate_async(&mut store)
                 .await
-                .map_err(|e| instantiate_error(plugin, e))?;
+                .map_err(|e| instantiate_error(plugin, phase, e))?;
             invoke(&instance, &mut store, call, phase, params)
                 .await
                 .map_err(|e| trap_error(plugin, phase, limits, e, &stderr.contents()))
@@ -240,65 +236,31 @@ impl Runtime {
 
     /// A fresh store for one call of `plugin`, with its limits and outbound policy.
     fn sandbox(&self, plugin: &Plugin, call: &Call) -> Result<Sandbox, HostError> {
-        let limits = self.settings.limits;
-        let allowed = AllowList::for_endpoint(&call.compute_endpoint)
-            .map_err(|e| HostError::Context(format!("compute endpoint: {e}")))?;
-        let tripwire = Tripwire::default();
-        let hooks = OutboundHooks::new(
+        Sandbox::new(
+            &self.engine,
             plugin.name.clone(),
-            allowed,
-            call.credentials.clone(),
-            call.observer.clone(),
-            tripwire.clone(),
-            limits.response_body_bytes,
-            call.tls.clone(),
-        );
-        let limiter = MemoryLimiter::new(limits.memory_bytes, tripwire.clone());
-        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
-        let state = CallState::new(
-            plugin.name.clone(),
-            call.request_id.clone(),
-            hooks,
-            call.observer.clone(),
-            limiter,
-            stderr.clone(),
-        );
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| state.limiter());
-        store
-            .set_fuel(limits.cpu_fuel)
-            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
-        // Yield to the executor at every tick so one busy plugin cannot starve the others.
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
-        store.set_epoch_deadline(1);
-        Ok(Sandbox {
-            store,
-            tripwire,
-            stderr,
-        })
+            call,
+            self.settings.limits,
+        )
     }
 }
 
-/// A call's store and what the host reads back from it afterwards.
-struct Sandbox {
-    store: Store<CallState>,
-    tripwire: Tripwire,
-    stderr: MemoryOutputPipe,
-}
-
-fn instantiate_error(plugin: &Plugin, error: wasmtime::Error) -> HostError {
-    let reason = format!("{error:#}");
-    if reason.contains("maximum concurrent") || reason.contains("pooling") {
-        return HostError::Busy {
+/// `Busy` when the pooling allocator refused an instance, the error itself otherwise.
+fn busy(plugin: &Plugin, error: wasmtime::Error) -> Result<HostError, wasmtime::Error> {
+    error
+        .downcast::<PoolConcurrencyLimitError>()
+        .map(|source| HostError::Busy {
             plugin: plugin.name.to_string(),
-            reason,
-        };
-    }
-    HostError::Trap {
+            source,
+        })
+}
+
+fn instantiate_error(plugin: &Plugin, phase: Phase, error: wasmtime::Error) -> HostError {
+    busy(plugin, error).unwrap_or_else(|source| HostError::Instantiate {
         plugin: plugin.name.to_string(),
-        phase: "instantiation".into(),
-        reason,
-    }
+        phase,
+        source,
+    })
 }
 
 fn trap_error(
@@ -309,23 +271,18 @@ fn trap_error(
     stderr: &[u8],
 ) -> HostError {
     if error.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
-        let limit = Limit::Cpu(limits.cpu_fuel);
         return HostError::LimitExceeded {
             plugin: plugin.name.to_string(),
-            phase: phase.to_string(),
-            limit,
+            phase,
+            limit: Limit::Cpu(limits.cpu_fuel),
         };
     }
-    // The guest's last words (a Rust panic message) say more than the trap itself.
-    let said = String::from_utf8_lossy(stderr);
-    let reason = match said.trim() {
-        "" => format!("{error:?}"),
-        said => format!("{said}\n{error:?}"),
-    };
     HostError::Trap {
         plugin: plugin.name.to_string(),
-        phase: phase.to_string(),
-        reason,
+        phase,
+        // The guest's last words (a Rust panic message) say more than the trap itself.
+        said: String::from_utf8_lossy(stderr).trim().to_string(),
+        source: error,
     }
 }
 

@@ -1,20 +1,43 @@
 //! Installs the plugins of a directory and follows its changes: `NAME.wasm` or
 //! `NAME@VERSION.wasm` is installed as `NAME`; a changed file is installed again once it has
-//! stopped changing; a removed file removes the plugin (running calls finish).
+//! been quiet for the watch's quiet time; a removed file removes the plugin (running calls
+//! finish).
+//!
+//! Changes come from the operating system's file events (`notify`: inotify on Linux), through a
+//! debouncer that reports a file once it has stopped changing; each report reconciles the
+//! directory with what is installed, so a missed or merged event cannot leave them apart.
 
 use crate::registry::Registry;
-use std::collections::HashMap;
+use notify_debouncer_mini::notify::{self, RecursiveMode};
+use notify_debouncer_mini::{DebounceEventResult, DebouncedEventKind, Debouncer, new_debouncer};
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// What a file looked like at one scan.
+/// What a file looked like when it was last read.
 type Stamp = (SystemTime, u64);
 
+/// The plugin directory cannot be watched.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot watch the plugin directory {}", dir.display())]
+pub struct WatchError {
+    dir: PathBuf,
+    #[source]
+    source: notify::Error,
+}
+
 /// Watches a plugin directory until dropped.
-#[derive(Debug)]
 pub struct DirectoryWatch {
     task: tokio::task::JoinHandle<()>,
+    _events: Debouncer<notify::RecommendedWatcher>,
+}
+
+impl std::fmt::Debug for DirectoryWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectoryWatch").finish_non_exhaustive()
+    }
 }
 
 impl Drop for DirectoryWatch {
@@ -40,28 +63,53 @@ pub fn plugin_name(path: &Path) -> Option<(String, Option<String>)> {
 }
 
 impl DirectoryWatch {
-    /// Scans `dir` now (installing what it holds), then every `interval`.
+    /// Installs what `dir` holds now, then follows it: a file is (re)installed once it has been
+    /// quiet for `quiet`.
     pub async fn start(
         registry: Arc<Registry>,
         dir: PathBuf,
-        interval: Duration,
-    ) -> DirectoryWatch {
+        quiet: Duration,
+    ) -> Result<DirectoryWatch, WatchError> {
+        let watch_error = |source| WatchError {
+            dir: dir.clone(),
+            source,
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<HashSet<OsString>>>();
+        let mut events = new_debouncer(quiet, move |result: DebounceEventResult| match result {
+            // Files still being written come back as `Any` once they are quiet.
+            Ok(events) => {
+                let quiet = events
+                    .into_iter()
+                    .filter(|e| e.kind == DebouncedEventKind::Any)
+                    .filter_map(|e| e.path.file_name().map(OsString::from))
+                    .collect::<HashSet<_>>();
+                let _ = tx.send(Some(quiet));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "plugin directory events lost; rescanning it");
+                let _ = tx.send(None);
+            }
+        })
+        .map_err(watch_error)?;
+        events
+            .watcher()
+            .watch(&dir, RecursiveMode::NonRecursive)
+            .map_err(watch_error)?;
         let mut watcher = Watcher {
             registry,
             dir,
             installed: HashMap::new(),
-            seen: HashMap::new(),
         };
-        watcher.scan(true).await;
+        watcher.scan(None).await;
         let task = tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(interval);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                watcher.scan(false).await;
+            while let Some(quiet) = rx.recv().await {
+                watcher.scan(quiet.as_ref()).await;
             }
         });
-        DirectoryWatch { task }
+        Ok(DirectoryWatch {
+            task,
+            _events: events,
+        })
     }
 }
 
@@ -70,12 +118,12 @@ struct Watcher {
     dir: PathBuf,
     /// What each installed (or rejected) file looked like when it was last read.
     installed: HashMap<PathBuf, Stamp>,
-    /// What each file looked like at the previous scan.
-    seen: HashMap<PathBuf, Stamp>,
 }
 
 impl Watcher {
-    async fn scan(&mut self, first: bool) {
+    /// Installs the plugin files that changed and are quiet (`None`: all of them, at start) and
+    /// uninstalls those whose file is gone.
+    async fn scan(&mut self, quiet: Option<&HashSet<OsString>>) {
         let now = match stamps(&self.dir) {
             Ok(now) => now,
             Err(e) => {
@@ -84,7 +132,7 @@ impl Watcher {
             }
         };
         for (path, stamp) in &now {
-            let settled = first || self.seen.get(path) == Some(stamp);
+            let settled = quiet.is_none_or(|q| path.file_name().is_some_and(|n| q.contains(n)));
             if settled && self.installed.get(path) != Some(stamp) {
                 self.installed.insert(path.clone(), *stamp);
                 self.install(path).await;
@@ -104,7 +152,6 @@ impl Watcher {
                 tracing::info!(plugin = %name, file = %gone.display(), "plugin file removed: plugin uninstalled");
             }
         }
-        self.seen = now;
     }
 
     async fn install(&self, path: &Path) {
@@ -114,7 +161,8 @@ impl Watcher {
         match std::fs::read(path) {
             Ok(wasm) => {
                 if let Err(e) = self.registry.install(&name, label.as_deref(), wasm).await {
-                    tracing::error!(file = %path.display(), error = %e, "plugin file rejected");
+                    let error = crate::error::chain(&e);
+                    tracing::error!(file = %path.display(), %error, "plugin file rejected");
                 }
             }
             Err(e) => {

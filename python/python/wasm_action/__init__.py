@@ -184,13 +184,15 @@ class Plugin:
         if kind == "host-error":
             raise _host_error(value)
         if "schema" in value:
-            return json.loads(value["schema"])
+            return value["schema"]
         if "description" in value:
             return value["description"]
-        if "proceed" in value:
-            return Readiness(value["proceed"], value.get("reason"))
+        if value["status"] in ("proceed", "skipped"):
+            return Readiness(value["status"] == "proceed", value.get("reason"))
         if "summary" in value:
-            return Outcome(value["summary"], value["details"])
+            details = value["details"]
+            return Outcome(value["summary"],
+                           details if isinstance(details, str) else json.dumps(details))
         return None
 
     def schema(self) -> dict:

@@ -231,16 +231,15 @@ def action_error(value: dict[str, Any]) -> ActionError:
         return InvalidInput([FieldError(**f) for f in value["fields"]])
     problems = {c.kind: c for c in (NotFound, Conflict, Denied, Unsupported)}
     if kind in problems:
-        return problems[kind](value["message"], _api(value.get("api")))
+        return problems[kind](value["problem"], _api(value.get("api")))
     if kind == "api":
-        return ApiError(ApiFault(value["status"], value["message"], value.get("request_id")))
+        return ApiError(_api(value["api"]))
     if kind == "migration-failed":
-        fields = {k: v for k, v in value.items() if k != "kind"}
-        return MigrationFailed(**fields)
+        return MigrationFailed(**value["failure"])
     if kind == "timed-out":
-        return TimedOut(value["message"])
+        return TimedOut(value["detail"])
     if kind == "transport":
-        return TransportError(value["message"])
+        return TransportError(value["detail"])
     if kind == "cancelled":
         return Cancelled()
     return ActionError(f"unknown action error {kind}: {value}")
@@ -253,4 +252,9 @@ def host_error(value: dict[str, Any]) -> HostError:
     if kind == "limit-exceeded":
         return LimitExceeded(value["message"], value["limit"], **where)
     classes = {c.kind: c for c in (EngineError, LoadError, ContextError, PluginCrashed, Busy)}
-    return classes.get(kind, HostError)(value["message"], **where)
+    # The host's finer kinds, under the exception a Python caller handles them with.
+    classes.update({"cache": EngineError, "instantiate": PluginCrashed,
+                    "shutting-down": Busy, "unknown-plugin": LoadError})
+    error = classes.get(kind, HostError)(value["message"], **where)
+    error.kind = kind
+    return error

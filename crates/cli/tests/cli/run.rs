@@ -120,7 +120,22 @@ async fn an_action_error_exits_4_with_its_kind() {
     ];
     let output = cloud.run(&args, &[]).await;
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
-    assert_eq!(json(&output)["error"]["kind"], "not-found");
+    let answer = json(&output);
+    assert_eq!(answer["phase"], "pre-condition");
+    assert_eq!(answer["status"], "failed");
+    let error = &answer["error"];
+    assert_eq!(error["kind"], "not-found");
+    // The typed fields, as the library renders them for every surface; no Debug text.
+    let problem = error["problem"].as_str().expect("the plugin's own message");
+    assert!(problem.contains("compute9"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not found: ")),
+        "{error}"
+    );
+    assert!(error.get("detail").is_none(), "{error}");
+    assert!(!error.to_string().contains("Problem {"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

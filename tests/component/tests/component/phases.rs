@@ -2,7 +2,7 @@
 //! the real-Nova suite (which includes this file with `#[path]`).
 
 use serde_json::{Value, json};
-use wasm_action_host::bindings::MigrationFailure;
+use wasm_action_host::MigrationFailure;
 use wasm_action_host::{ActionError, PhaseOutput, PhaseResult};
 
 /// Parameters of a cold migration.

@@ -32,7 +32,9 @@ async fn the_directory_is_installed_then_followed() {
     )
     .expect("write");
     std::fs::write(dir.path().join("notes.txt"), "not a plugin").expect("write");
-    let _watch = DirectoryWatch::start(registry.clone(), dir.path().to_path_buf(), TICK).await;
+    let _watch = DirectoryWatch::start(registry.clone(), dir.path().to_path_buf(), TICK)
+        .await
+        .expect("the directory can be watched");
     let first = registry.current("migrate").expect("installed at start");
     assert_eq!(first.label, "1.0.0");
     assert_eq!(registry.report().len(), 1, "only .wasm files are plugins");

@@ -3,7 +3,7 @@
 use crate::bench::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use wasm_action_host::{BoxFuture, Credentials, Phase, PhaseOutput};
+use wasm_action_host::{BoxFuture, Credentials, CredentialsError, Phase, PhaseOutput};
 
 /// Hands out `admin:admin:old` until asked to renew, then `admin:admin:new`.
 #[derive(Debug, Default)]
@@ -12,7 +12,7 @@ struct Rotating {
 }
 
 impl Credentials for Rotating {
-    fn token(&self) -> BoxFuture<'_, Result<String, String>> {
+    fn token(&self) -> BoxFuture<'_, Result<String, CredentialsError>> {
         let renewed = self.renewals.load(Ordering::SeqCst) > 0;
         Box::pin(async move {
             Ok(if renewed {
@@ -24,7 +24,10 @@ impl Credentials for Rotating {
         })
     }
 
-    fn renew<'a>(&'a self, _stale: &'a str) -> BoxFuture<'a, Result<Option<String>, String>> {
+    fn renew<'a>(
+        &'a self,
+        _stale: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CredentialsError>> {
         self.renewals.fetch_add(1, Ordering::SeqCst);
         Box::pin(async { Ok(Some("admin:admin:new".to_string())) })
     }

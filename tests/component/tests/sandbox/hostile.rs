@@ -61,14 +61,18 @@ async fn panic_is_a_trap_that_carries_the_panic_message() {
         .run("panic", Phase::Execute, json!({}))
         .await
         .expect_err("a panic cannot answer");
-    let HostError::Trap { reason, phase, .. } = &error else {
+    let HostError::Trap { said, phase, .. } = &error else {
         panic!("expected a trap, got {error:?}")
     };
-    assert_eq!(phase, "execute");
+    assert_eq!(*phase, Phase::Execute);
+    assert!(said.contains("hostile plugin: deliberate panic"), "{said}");
+    let message = wasm_action_host::chain(&error);
     assert!(
-        reason.contains("hostile plugin: deliberate panic"),
-        "{reason}"
+        message.contains("crashed during execute") && message.contains("deliberate panic"),
+        "{message}"
     );
+    let source = std::error::Error::source(&error).expect("the trap is the source");
+    assert!(source.to_string().contains("wasm"), "{source}");
     scene.normal_call_succeeds().await;
 }
 
@@ -199,10 +203,12 @@ async fn wrong_contract_version_is_refused_at_load() {
     let error = runtime
         .load("wrong-contract", test_plugins::WRONG_CONTRACT)
         .expect_err("must be refused");
-    let HostError::Load { reason, .. } = &error else {
+    let HostError::Load { problem, .. } = &error else {
         panic!("expected a load error, got {error:?}")
     };
-    assert!(reason.contains("openstack:actions@0.1.0"), "{reason}");
+    assert_eq!(*problem, wasm_action_host::LoadProblem::Contract);
+    let message = error.to_string();
+    assert!(message.contains("openstack:actions@0.1.0"), "{message}");
     assert!(
         runtime
             .load("well-behaved", test_plugins::WELL_BEHAVED)

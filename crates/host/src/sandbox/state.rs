@@ -1,9 +1,10 @@
 //! The state of one plugin call: a fresh one per call, dropped with its `Store`.
 
-use crate::bindings::{Level, openstack};
-use crate::events::{Observer, PluginEvent};
-use crate::limits::MemoryLimiter;
-use crate::outbound::OutboundHooks;
+use super::limits::MemoryLimiter;
+use super::outbound::OutboundHooks;
+use super::policy::CallPolicy;
+use crate::bindings::{Level, host, types};
+use crate::events::PluginEvent;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -11,39 +12,28 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Everything a call's `Store` holds.
-pub struct CallState {
-    plugin: Arc<str>,
-    request_id: String,
+pub(crate) struct CallState {
+    policy: Arc<CallPolicy>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: OutboundHooks,
     table: ResourceTable,
-    observer: Observer,
     limiter: MemoryLimiter,
 }
 
 impl std::fmt::Debug for CallState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallState")
-            .field("plugin", &self.plugin)
-            .field("request_id", &self.request_id)
-            .field("hooks", &self.hooks)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
 impl CallState {
-    /// State for one call of `plugin`: no files, no environment, no arguments, no sockets;
-    /// outgoing HTTP only, through `hooks`; what it writes to stderr (a panic message) is kept
-    /// in `stderr` for the host's error.
-    pub fn new(
-        plugin: Arc<str>,
-        request_id: String,
-        hooks: OutboundHooks,
-        observer: Observer,
-        limiter: MemoryLimiter,
-        stderr: MemoryOutputPipe,
-    ) -> Self {
+    /// State for one call under `policy`: no files, no environment, no arguments, no sockets;
+    /// outgoing HTTP only, through the policy's hooks; what it writes to stderr (a panic
+    /// message) is kept in `stderr` for the host's error.
+    pub fn new(policy: Arc<CallPolicy>, stderr: MemoryOutputPipe) -> Self {
         let wasi = WasiCtx::builder()
             .stderr(stderr)
             .allow_tcp(false)
@@ -51,14 +41,12 @@ impl CallState {
             .allow_ip_name_lookup(false)
             .build();
         CallState {
-            plugin,
-            request_id,
+            hooks: OutboundHooks::new(policy.clone()),
+            limiter: MemoryLimiter::new(policy.limits.memory_bytes, policy.tripwire.clone()),
+            policy,
             wasi,
             http: WasiHttpCtx::new(),
-            hooks,
             table: ResourceTable::new(),
-            observer,
-            limiter,
         }
     }
 
@@ -87,11 +75,11 @@ impl WasiHttpView for CallState {
     }
 }
 
-impl openstack::actions::types::Host for CallState {}
+impl types::Host for CallState {}
 
-impl openstack::actions::host::Host for CallState {
+impl host::Host for CallState {
     fn log(&mut self, level: Level, message: String) {
-        let (plugin, request_id) = (&*self.plugin, self.request_id.as_str());
+        let (plugin, request_id) = (&*self.policy.plugin, self.policy.request_id.as_str());
         let name = match level {
             Level::Debug => {
                 tracing::debug!(plugin, request_id, "{message}");
@@ -110,7 +98,7 @@ impl openstack::actions::host::Host for CallState {
                 "error"
             }
         };
-        (self.observer)(&PluginEvent::Log {
+        (self.policy.observer)(&PluginEvent::Log {
             plugin: plugin.into(),
             level: name,
             message,
@@ -118,9 +106,9 @@ impl openstack::actions::host::Host for CallState {
     }
 
     fn progress(&mut self, phase: String, percent: Option<u8>, message: String) {
-        let (plugin, request_id) = (&*self.plugin, self.request_id.as_str());
+        let (plugin, request_id) = (&*self.policy.plugin, self.policy.request_id.as_str());
         tracing::info!(plugin, request_id, phase, percent, "{message}");
-        (self.observer)(&PluginEvent::Progress {
+        (self.policy.observer)(&PluginEvent::Progress {
             plugin: plugin.into(),
             phase,
             percent,

@@ -5,10 +5,10 @@
 //! `HttpRequestDenied` and logged with the plugin's name and the target; an allowed one gets the
 //! host's token, and is sent again with a renewed token if the service answers 401.
 
-use crate::credentials::Credentials;
-use crate::events::{Observer, PluginEvent};
-use crate::limits::{Limit, Tripwire};
-use crate::policy::AllowList;
+use super::credentials::CredentialsError;
+use super::limits::{Limit, Tripwire};
+use super::policy::CallPolicy;
+use crate::events::PluginEvent;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -33,49 +33,16 @@ const MAX_REQUEST_BODY: usize = 1 << 20;
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 type Sent = Result<(Response<WasiBody>, IoFuture), HttpError>;
 
-/// Outgoing-request policy of one call.
-pub struct OutboundHooks {
-    plugin: Arc<str>,
-    allowed: AllowList,
-    credentials: Option<Arc<dyn Credentials>>,
-    observer: Observer,
-    tripwire: Tripwire,
-    body_limit: u64,
-    tls: Option<Arc<ClientConfig>>,
-}
-
-impl std::fmt::Debug for OutboundHooks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboundHooks")
-            .field("plugin", &self.plugin)
-            .field("allowed", &self.allowed)
-            .field("credentials", &self.credentials)
-            .field("body_limit", &self.body_limit)
-            .finish_non_exhaustive()
-    }
+/// The outgoing-request hooks of one call, enforcing its [`CallPolicy`].
+#[derive(Debug)]
+pub(crate) struct OutboundHooks {
+    policy: Arc<CallPolicy>,
 }
 
 impl OutboundHooks {
-    /// Hooks for one call of `plugin`: requests may go to `allowed` and get `credentials`'
-    /// token; response bodies over `body_limit` bytes trip `tripwire`.
-    pub fn new(
-        plugin: Arc<str>,
-        allowed: AllowList,
-        credentials: Option<Arc<dyn Credentials>>,
-        observer: Observer,
-        tripwire: Tripwire,
-        body_limit: u64,
-        tls: Option<Arc<ClientConfig>>,
-    ) -> Self {
-        OutboundHooks {
-            plugin,
-            allowed,
-            credentials,
-            observer,
-            tripwire,
-            body_limit,
-            tls,
-        }
+    /// Hooks that enforce `policy`.
+    pub fn new(policy: Arc<CallPolicy>) -> Self {
+        OutboundHooks { policy }
     }
 
     /// Why this request may not go out, if it may not.
@@ -83,7 +50,7 @@ impl OutboundHooks {
         let uri = request.uri();
         let scheme = uri.scheme_str().unwrap_or("https");
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-        if !self.allowed.permits(scheme, authority) {
+        if !self.policy.allowed.permits(scheme, authority) {
             return Some(format!(
                 "{scheme}://{authority} is not in the outbound allowlist"
             ));
@@ -102,21 +69,26 @@ impl WasiHttpHooks for OutboundHooks {
         options: Option<RequestOptions>,
         _io: IoFuture,
     ) -> Box<dyn Future<Output = Sent> + Send> {
+        let policy = &self.policy;
         let target = format!("{} {}", request.method(), request.uri());
         if let Some(reason) = self.refusal(&request) {
-            tracing::warn!(plugin = %self.plugin, %target, %reason, "outgoing request denied");
-            (self.observer)(&PluginEvent::Denied {
-                plugin: self.plugin.to_string(),
+            tracing::warn!(plugin = %policy.plugin, %target, %reason, "outgoing request denied");
+            (policy.observer)(&PluginEvent::Denied {
+                plugin: policy.plugin.to_string(),
                 target,
                 reason,
             });
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        tracing::debug!(plugin = %self.plugin, %target, "outgoing request");
-        let (credentials, tls) = (self.credentials.clone(), self.tls.clone());
-        let (tripwire, limit, plugin) =
-            (self.tripwire.clone(), self.body_limit, self.plugin.clone());
+        tracing::debug!(plugin = %policy.plugin, %target, "outgoing request");
+        let policy = policy.clone();
         Box::new(async move {
+            let (credentials, tls) = (&policy.credentials, &policy.tls);
+            let (tripwire, limit, plugin) = (
+                policy.tripwire.clone(),
+                policy.limits.response_body_bytes,
+                &policy.plugin,
+            );
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
             if body.len() > MAX_REQUEST_BODY {
@@ -126,13 +98,13 @@ impl WasiHttpHooks for OutboundHooks {
                 Some(c) => Some(c.token().await.map_err(credential_error)?),
                 None => None,
             };
-            let mut sent = send_once(&parts, &body, token.as_deref(), options, &tls).await?;
+            let mut sent = send_once(&parts, &body, token.as_deref(), options, tls).await?;
             if sent.0.status() == StatusCode::UNAUTHORIZED
                 && let (Some(c), Some(stale)) = (&credentials, &token)
                 && let Some(fresh) = c.renew(stale).await.map_err(credential_error)?
             {
                 tracing::info!(plugin = %plugin, %target, "401 from the service: sending again with a renewed token");
-                sent = send_once(&parts, &body, Some(&fresh), options, &tls).await?;
+                sent = send_once(&parts, &body, Some(&fresh), options, tls).await?;
             }
             limit_body(sent, limit, tripwire)
         })
@@ -153,8 +125,9 @@ async fn send_once(
     if let Some(headers) = request.headers_mut() {
         headers.extend(parts.headers.clone());
         if let Some(token) = token {
-            let value = HeaderValue::from_str(token)
-                .map_err(|_| credential_error("the token is not a valid header value".into()))?;
+            let value = HeaderValue::from_str(token).map_err(|_| {
+                HttpError::InternalError(Some("the token is not a valid header value".into()))
+            })?;
             headers.insert("x-auth-token", value);
         }
     }
@@ -167,13 +140,14 @@ async fn send_once(
     if let Some(config) = tls
         && request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
     {
-        return crate::tls::send(request, config.clone(), options).await;
+        return super::tls::send(request, config.clone(), options).await;
     }
     let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
     Ok((response.map(BodyExt::boxed_unsync), Box::new(io)))
 }
 
-fn credential_error(message: String) -> HttpError {
+fn credential_error(error: CredentialsError) -> HttpError {
+    let message = crate::error::chain(&error);
     tracing::error!(%message, "cannot get a token for a plugin request");
     HttpError::InternalError(Some(format!("credentials: {message}")))
 }

@@ -1,13 +1,14 @@
-//! Action plans on the plugin host: each action type is an installed plugin, each phase a
-//! sandboxed call, parameters validated by the plugin's own `validate`.
+//! The plan runner on the registry: runs Watcher action plans (the `action-plan` crate's
+//! executor) with each action type an installed plugin, each phase a sandboxed call, and the
+//! parameters validated by the plugin's own `validate`.
 
 use crate::bindings::{ActionError, Readiness};
 use crate::call::Call;
-use crate::credentials::Credentials;
-use crate::error::{Explain, HostError, kind};
+use crate::error::{Explain, HostError, chain, kind};
 use crate::events::{Observer, PluginEvent};
 use crate::phase::{Phase, PhaseOutput};
 use crate::registry::Registry;
+use crate::sandbox::credentials::Credentials;
 use action_plan::{Action, ActionFailure, ActionRunner, BoxFuture, ParameterValidator};
 use serde_json::Value;
 use std::sync::Arc;
@@ -100,13 +101,13 @@ impl ActionRunner for PluginRunner {
     fn pre_condition<'a>(
         &'a self,
         action: &'a Action,
-    ) -> BoxFuture<'a, Result<action_plan::Readiness, ActionFailure>> {
+    ) -> BoxFuture<'a, Result<action_plan::Verdict, ActionFailure>> {
         Box::pin(async move {
             match self.phase(action, Phase::PreCondition).await? {
                 PhaseOutput::Readiness(Readiness::Skip(reason)) => {
-                    Ok(action_plan::Readiness::Skip(reason))
+                    Ok(action_plan::Verdict::Skip(reason))
                 }
-                _ => Ok(action_plan::Readiness::Proceed),
+                _ => Ok(action_plan::Verdict::Proceed),
             }
         })
     }
@@ -127,10 +128,11 @@ impl ActionRunner for PluginRunner {
     }
 }
 
+/// The summary of an outcome (execute and abort answer one; nothing else reaches here).
 fn summary(output: PhaseOutput) -> String {
     match output {
         PhaseOutput::Outcome(outcome) => outcome.summary,
-        other => format!("{other:?}"),
+        _ => String::new(),
     }
 }
 
@@ -139,7 +141,7 @@ fn action_failure(error: &ActionError) -> ActionFailure {
 }
 
 fn host_failure(error: HostError) -> ActionFailure {
-    ActionFailure::new("host", error.to_string())
+    ActionFailure::new("host", chain(&error))
 }
 
 /// Validates plan parameters with each plugin's own `validate` (no service is called).
@@ -180,7 +182,7 @@ impl ParameterValidator for PluginValidator {
                     })
                     .collect()),
                 Ok(Err(other)) => Err(vec![Explain(&other).to_string()]),
-                Err(host) => Err(vec![host.to_string()]),
+                Err(host) => Err(vec![chain(&host)]),
             }
         })
     }

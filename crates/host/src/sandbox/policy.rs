@@ -1,0 +1,58 @@
+//! The policy of one call, built once from its [`Call`] and the runtime's [`Limits`]: what the
+//! sandbox's parts (outgoing HTTP, memory limiter, host imports) consult while the call runs.
+
+use super::allowlist::{AllowList, OriginError};
+use super::credentials::Credentials;
+use super::limits::{Limits, Tripwire};
+use crate::call::Call;
+use crate::events::Observer;
+use std::sync::Arc;
+use tokio_rustls::rustls::ClientConfig;
+
+/// Everything the sandbox enforces for one call of one plugin.
+pub(crate) struct CallPolicy {
+    /// The plugin's name, for logs and events.
+    pub plugin: Arc<str>,
+    /// The call's request id, for logs.
+    pub request_id: String,
+    /// Where outgoing requests may go.
+    pub allowed: AllowList,
+    /// Where the token added to allowed requests comes from.
+    pub credentials: Option<Arc<dyn Credentials>>,
+    /// Who hears the plugin's logs, progress and refusals.
+    pub observer: Observer,
+    /// Whom to trust for HTTPS; `None`: the Mozilla roots.
+    pub tls: Option<Arc<ClientConfig>>,
+    /// The limits of the call.
+    pub limits: Limits,
+    /// Records the first limit the call runs into.
+    pub tripwire: Tripwire,
+}
+
+impl std::fmt::Debug for CallPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallPolicy")
+            .field("plugin", &self.plugin)
+            .field("request_id", &self.request_id)
+            .field("allowed", &self.allowed)
+            .field("credentials", &self.credentials)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallPolicy {
+    /// The policy of `call` for `plugin`: by default only the compute endpoint's origin.
+    pub fn new(plugin: Arc<str>, call: &Call, limits: Limits) -> Result<CallPolicy, OriginError> {
+        Ok(CallPolicy {
+            plugin,
+            request_id: call.request_id.clone(),
+            allowed: AllowList::for_endpoint(&call.compute_endpoint)?,
+            credentials: call.credentials.clone(),
+            observer: call.observer.clone(),
+            tls: call.tls.clone(),
+            limits,
+            tripwire: Tripwire::default(),
+        })
+    }
+}
