@@ -1,7 +1,7 @@
 //! `GET /os-hypervisors` and `GET /os-hypervisors/detail` (admin): each compute host's one
 //! hypervisor, as an operator, or Watcher's pre-condition through openstacksdk, sees it.
 //!
-//! The recording in `nova/compute-api-34.md` has no hypervisor answers; these follow answers of
+//! The recording in `tests/nova-double/recordings/compute-api-34.md` has no hypervisor answers; these follow answers of
 //! real Nova 34.0.0 recorded on the tests/real-nova harness (`recordings/os-hypervisors.md`), and
 //! Nova's `api/openstack/compute/hypervisors.py`: the `id`s become UUIDs and the
 //! `hypervisor_hostname_pattern`/`with_servers` queries appear at 2.53, 2.88 drops the resource

@@ -2,7 +2,7 @@
 //! a server-migration tool uses: servers, cold and live migration, confirm/revert, migrations,
 //! services, hypervisors and instance actions.
 //!
-//! It answers like the recorded session with real Nova in `nova/compute-api-34.md`: the same
+//! It answers like the recorded session with real Nova in `tests/nova-double/recordings/compute-api-34.md`: the same
 //! status codes, bodies, messages, headers and state transitions, with configurable delays and
 //! injectable faults. Everything lives in memory; it serves on `127.0.0.1` and stops when dropped.
 //!

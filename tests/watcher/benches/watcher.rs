@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use nova_double::{RecordedRequest, Timings};
 use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
-use watcher_tests::{Cloud, Run, Scenario, venv};
+use watcher_tests::{DoubleCloud, Run, Scenario, venv};
 
 const ACTIONS: [&str; 2] = ["migrate", "wasm_migrate"];
 
@@ -66,7 +66,7 @@ fn main() {
     } else {
         Timings::fast()
     };
-    let cloud = Cloud::start(timings);
+    let cloud = DoubleCloud::start(timings);
     let mut measurements = Vec::new();
     for (migration_type, destination) in [("cold", "compute3"), ("live", "compute2")] {
         for action in ACTIONS {
@@ -85,7 +85,7 @@ fn main() {
 
 /// One migration of a fresh server from compute1 to `destination`.
 fn measure(
-    cloud: &Cloud,
+    cloud: &DoubleCloud,
     timings: &Timings,
     action: &'static str,
     (migration_type, destination): (&'static str, &str),
@@ -121,7 +121,7 @@ fn measure(
 }
 
 /// A benchmark of a migration that did not happen would be meaningless: stop loudly.
-fn check(run: &Run, cloud: &Cloud, id: &str, destination: &str) {
+fn check(run: &Run, cloud: &DoubleCloud, id: &str, destination: &str) {
     run.assert_migrated();
     cloud.assert_active_on(id, destination);
 }

@@ -1,117 +1,50 @@
-//! A small cloud for Watcher: a Keystone double whose catalog points at a Nova double
-//! ([`Cloud`]), or at real Nova 34 ([`RealCloud`]).
+//! A small cloud for Watcher: the shared doubles ([`DoubleCloud`], the test-support `Cloud` on a
+//! runtime of its own, for Watcher's blocking code), or a Keystone double in front of real Nova
+//! 34 ([`RealCloud`]).
 
-use keystone_double::{ADMIN_PASSWORD, KeystoneDouble};
-use nova_double::{MigrationView, NovaDouble, RecordedRequest, ServerSpec, ServerView, Timings};
+use keystone_double::KeystoneDouble;
+use nova_double::Timings;
 use real_nova_tests::harness::RealNova;
-use serde_json::{Value, json};
+use serde_json::Value;
+use std::ops::Deref;
+use test_support::{Cloud, admin_credentials};
 
-/// Keystone and Nova doubles on 127.0.0.1, serving from their own runtime until dropped.
+/// The test-support doubles on 127.0.0.1, serving from their own runtime until dropped.
 #[derive(Debug)]
-pub struct Cloud {
-    /// The Nova double: seed servers, inject faults, read its state and requests.
-    pub nova: NovaDouble,
-    /// The Keystone double Watcher authenticates against.
-    pub keystone: KeystoneDouble,
+pub struct DoubleCloud {
+    cloud: Cloud,
     // Last: the doubles' tasks stop before their runtime goes.
     _runtime: tokio::runtime::Runtime,
 }
 
-impl Cloud {
+impl Deref for DoubleCloud {
+    type Target = Cloud;
+
+    fn deref(&self) -> &Cloud {
+        &self.cloud
+    }
+}
+
+impl DoubleCloud {
     /// Starts both doubles: hosts compute1..3, `timings` for Nova's steps, the catalog's
     /// compute endpoint (RegionOne) at the Nova double.
-    pub fn start(timings: Timings) -> Cloud {
+    pub fn start(timings: Timings) -> DoubleCloud {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a tokio runtime for the doubles");
-        let (nova, keystone) = runtime.block_on(async {
-            let config = nova_double::Config {
-                timings,
-                ..nova_double::Config::default()
-            };
-            let nova = NovaDouble::start(config)
-                .await
-                .expect("the Nova double starts");
-            let catalog =
-                keystone_double::Config::default().with_compute("RegionOne", &nova.endpoint());
-            let keystone = KeystoneDouble::start(catalog)
-                .await
-                .expect("the Keystone double starts");
-            (nova, keystone)
-        });
-        Cloud {
-            nova,
-            keystone,
+        let cloud = runtime.block_on(Cloud::start(timings));
+        DoubleCloud {
+            cloud,
             _runtime: runtime,
         }
     }
 
     /// What Watcher's `[watcher_clients_auth]` needs: the Keystone double's admin.
     pub fn credentials(&self) -> Value {
-        admin_credentials(&self.keystone)
+        self.cloud.admin_credentials()
     }
-
-    /// Seeds an `ACTIVE` server on `host`; returns its id.
-    pub fn active_on(&self, host: &str) -> String {
-        self.nova.add_server(ServerSpec::active(host))
-    }
-
-    /// The server as Nova shows it now.
-    pub fn server(&self, id: &str) -> ServerView {
-        self.nova
-            .server(id)
-            .unwrap_or_else(|| panic!("the Nova double has no server {id}"))
-    }
-
-    /// Asserts that Nova shows server `id` ACTIVE on `host`; returns the server.
-    pub fn assert_active_on(&self, id: &str, host: &str) -> ServerView {
-        let server = self.server(id);
-        assert_eq!(
-            (server.host.as_str(), server.status.as_str()),
-            (host, "ACTIVE"),
-            "server {id}: {server:?}"
-        );
-        server
-    }
-
-    /// The migration records of one server, newest first.
-    pub fn migrations_of(&self, id: &str) -> Vec<MigrationView> {
-        let all = self.nova.migrations().into_iter();
-        all.filter(|m| m.instance_uuid == id).collect()
-    }
-
-    /// The requests Nova received about one server (its path names it), oldest first.
-    pub fn requests_about(&self, id: &str) -> Vec<RecordedRequest> {
-        let all = self.nova.requests().into_iter();
-        all.filter(|r| r.path.contains(id)).collect()
-    }
-
-    /// The server actions posted about one server (`migrate`, `confirmResize`, ...), in order.
-    pub fn actions_posted(&self, id: &str) -> Vec<String> {
-        let posted = self
-            .requests_about(id)
-            .into_iter()
-            .filter(|r| r.method == "POST");
-        let name = |r: RecordedRequest| {
-            let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
-            body.as_object()
-                .and_then(|o| o.keys().next().cloned())
-                .unwrap_or_default()
-        };
-        posted.map(name).collect()
-    }
-}
-
-fn admin_credentials(keystone: &KeystoneDouble) -> Value {
-    json!({
-        "auth_url": keystone.endpoint(),
-        "username": "admin",
-        "password": ADMIN_PASSWORD,
-        "project_name": "admin",
-        "region_name": "RegionOne",
-    })
 }
 
 /// Real Nova 34 (a fresh `tests/real-nova` harness: nova-api, conductor, scheduler, compute1..3

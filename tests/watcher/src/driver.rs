@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cloud::Cloud;
+use crate::cloud::DoubleCloud;
 use crate::venv;
 
 /// How long one driver run may take before it is killed (Watcher's own cold migration polls
@@ -22,12 +22,12 @@ pub struct Scenario {
 
 impl Scenario {
     /// A scenario against `cloud`'s Keystone, with no actions or steps yet.
-    pub fn new(cloud: &Cloud) -> Scenario {
+    pub fn new(cloud: &DoubleCloud) -> Scenario {
         Scenario::with_credentials(cloud.credentials())
     }
 
     /// A scenario against any Keystone, given Watcher's `[watcher_clients_auth]` (see
-    /// [`Cloud::credentials`], [`crate::RealCloud::credentials`]), with no actions or steps yet.
+    /// [`DoubleCloud::credentials`], [`crate::RealCloud::credentials`]), with no actions or steps yet.
     pub fn with_credentials(credentials: Value) -> Scenario {
         let json = json!({ "cloud": credentials, "conf": {}, "actions": [], "steps": [] });
         Scenario { json }

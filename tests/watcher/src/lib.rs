@@ -14,5 +14,5 @@ pub mod cloud;
 pub mod driver;
 pub mod venv;
 
-pub use cloud::{Cloud, RealCloud};
+pub use cloud::{DoubleCloud, RealCloud};
 pub use driver::{Error, PhaseResult, Run, Running, Scenario};

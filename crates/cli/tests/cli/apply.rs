@@ -19,13 +19,13 @@ fn state(report: &Value, uuid: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_six_action_plan_with_a_diamond_ends_in_the_exact_states() {
-    let cloud = Cloud::start().await;
+    let cloud = Cli::start().await;
     let (s1, s2, s3, s4, s5) = (
-        cloud.server_on("compute1"),
-        cloud.server_on("compute1"),
-        cloud.server_on("compute1"),
-        cloud.server_on("compute2"),
-        cloud.server_on("compute2"),
+        cloud.active_on("compute1"),
+        cloud.active_on("compute1"),
+        cloud.active_on("compute1"),
+        cloud.active_on("compute2"),
+        cloud.active_on("compute2"),
     );
     let missing = "00000000-0000-4000-8000-000000000000";
     let plan = json!({"actions": [
@@ -85,8 +85,8 @@ async fn a_six_action_plan_with_a_diamond_ends_in_the_exact_states() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_plan_is_reported_whole_and_nothing_runs() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let plan = json!({"actions": [
         migrate("a", &server, "compute1", "compute2", &["c"]),
         migrate("b", "not-a-uuid", "compute1", "compute2", &[]),
@@ -125,8 +125,8 @@ async fn sigint_starts_nothing_more_and_aborts_the_running_action() {
         live_copy: std::time::Duration::from_secs(5),
         ..nova_double::Timings::fast()
     };
-    let cloud = Cloud::with_timings(timings).await;
-    let (s1, s2) = (cloud.server_on("compute1"), cloud.server_on("compute1"));
+    let cloud = Cli::with_timings(timings).await;
+    let (s1, s2) = (cloud.active_on("compute1"), cloud.active_on("compute1"));
     let live = |uuid: &str, server: &str, parents: &[&str]| {
         json!({"uuid": uuid, "action_type": "migrate", "parents": parents,
         "input_parameters": {"resource_id": server, "migration_type": "live", "source_node": "compute1", "destination_node": "compute2"}})

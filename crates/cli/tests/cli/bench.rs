@@ -1,57 +1,46 @@
 //! A cloud for the binary: Keystone and Nova doubles, a clouds.yaml pointing at them, and a way
 //! to run `wasm-action` with an environment that holds nothing else.
 
-use keystone_double::{ADMIN_PASSWORD, KeystoneDouble};
-use nova_double::{Config, NovaDouble, ServerSpec, Timings};
+use keystone_double::ADMIN_PASSWORD;
+use nova_double::Timings;
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use test_support::Cloud;
 
 /// The doubles and the operator's configuration directory.
-pub struct Cloud {
-    pub nova: NovaDouble,
-    pub keystone: KeystoneDouble,
+pub struct Cli {
+    pub cloud: Cloud,
     pub home: tempfile::TempDir,
 }
 
-impl Cloud {
+impl Deref for Cli {
+    type Target = Cloud;
+
+    fn deref(&self) -> &Cloud {
+        &self.cloud
+    }
+}
+
+impl Cli {
     /// Fast Nova, Keystone with distinct tokens, clouds.yaml with `admin` (password),
     /// `appcred` (application credential) and `wrong` (a bad password).
-    pub async fn start() -> Cloud {
-        Cloud::with_timings(Timings::fast()).await
+    pub async fn start() -> Cli {
+        Cli::with_timings(Timings::fast()).await
     }
 
-    /// As [`Cloud::start`], with the given Nova step durations.
-    pub async fn with_timings(timings: Timings) -> Cloud {
-        let nova = NovaDouble::start(Config {
-            timings,
-            ..Config::default()
-        })
-        .await
-        .expect("nova double");
-        let mut config =
-            keystone_double::Config::default().with_compute("RegionOne", &nova.endpoint());
-        config.distinct_tokens = true;
-        let keystone = KeystoneDouble::start(config)
-            .await
-            .expect("keystone double");
+    /// As [`Cli::start`], with the given Nova step durations.
+    pub async fn with_timings(timings: Timings) -> Cli {
+        let cloud = Cloud::start_with(timings, |config| config.distinct_tokens = true).await;
         let home = tempfile::tempdir().expect("temp home");
         let clouds = format!(
             "clouds:\n  admin:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: {ADMIN_PASSWORD}\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n  wrong:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: not-the-password-xyzzy\n      project_name: admin\n",
-            url = keystone.endpoint(),
+            url = cloud.keystone.endpoint(),
             id = keystone_double::APP_CREDENTIAL_ID,
             secret = keystone_double::APP_CREDENTIAL_SECRET,
         );
         std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
-        Cloud {
-            nova,
-            keystone,
-            home,
-        }
-    }
-
-    /// An ACTIVE server on `host`.
-    pub fn server_on(&self, host: &str) -> String {
-        self.nova.add_server(ServerSpec::active(host))
+        Cli { cloud, home }
     }
 
     /// A file in the configuration directory.

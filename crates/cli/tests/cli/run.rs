@@ -9,8 +9,8 @@ fn params(server: &str, destination: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_executes_a_cold_migration_with_clouds_yaml_password_auth() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let output = cloud
         .run(
             &[
@@ -33,8 +33,8 @@ async fn run_executes_a_cold_migration_with_clouds_yaml_password_auth() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_with_an_application_credential_works_too() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let output = cloud
         .run(
             &[
@@ -54,8 +54,8 @@ async fn run_with_an_application_credential_works_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_with_a_token_and_an_explicit_endpoint_needs_no_keystone() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let endpoint = cloud.nova.endpoint();
     let env = [
         ("OS_TOKEN", "admin:admin:admin"),
@@ -79,8 +79,8 @@ async fn run_with_a_token_and_an_explicit_endpoint_needs_no_keystone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_skipped_pre_condition_exits_3() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute3");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute3");
     let output = cloud
         .run(
             &[
@@ -105,8 +105,8 @@ async fn a_skipped_pre_condition_exits_3() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_error_exits_4_with_its_kind() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let args = [
         "run",
         "--os-cloud",
@@ -140,7 +140,7 @@ async fn an_action_error_exits_4_with_its_kind() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_parameters_exit_4_as_invalid_input_and_reach_no_service() {
-    let cloud = Cloud::start().await;
+    let cloud = Cli::start().await;
     let output = cloud
         .run(
             &[
@@ -162,7 +162,7 @@ async fn bad_parameters_exit_4_as_invalid_input_and_reach_no_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_exits_5_with_a_clear_error() {
-    let cloud = Cloud::start().await;
+    let cloud = Cli::start().await;
     let output = cloud
         .run(
             &[
@@ -187,7 +187,7 @@ async fn a_wrong_password_exits_5_with_a_clear_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_exit_2() {
-    let cloud = Cloud::start().await;
+    let cloud = Cli::start().await;
     let output = cloud
         .run(&["run", "--phase", "teleport", "--params", "{}"], &[])
         .await;

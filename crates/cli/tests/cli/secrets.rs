@@ -7,8 +7,8 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_and_tokens_never_appear_in_any_output_log_or_error() {
-    let cloud = Cloud::start().await;
-    let server = cloud.server_on("compute1");
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
     let params = json!({"resource_id": server, "migration_type": "cold", "source_node": "compute1", "destination_node": "compute2"}).to_string();
     let wrong_server = json!({"resource_id": server, "migration_type": "cold", "source_node": "compute1", "destination_node": "compute9"}).to_string();
     let mut outputs = Vec::new();

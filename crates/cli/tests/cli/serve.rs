@@ -34,8 +34,8 @@ async fn serve_runs_submitted_actions_and_plans_and_cancels_on_request() {
         live_copy: Duration::from_secs(5),
         ..nova_double::Timings::fast()
     };
-    let cloud = Cloud::with_timings(timings).await;
-    let (cold_server, live_server) = (cloud.server_on("compute1"), cloud.server_on("compute1"));
+    let cloud = Cli::with_timings(timings).await;
+    let (cold_server, live_server) = (cloud.active_on("compute1"), cloud.active_on("compute1"));
     let mut command = cloud.command(
         &["serve", "--listen", "127.0.0.1:0", "--os-cloud", "admin"],
         &[],

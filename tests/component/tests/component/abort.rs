@@ -8,7 +8,7 @@ use wasm_action_host::{ActionError, Phase};
 
 #[tokio::test]
 async fn abort_in_verify_resize_reverts_to_the_source() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     assert_eq!(
         cloud
@@ -35,7 +35,7 @@ async fn abort_in_verify_resize_reverts_to_the_source() {
 async fn abort_while_resizing_is_unsupported_and_changes_nothing() {
     let mut timings = Timings::fast();
     timings.resize_migrate = Duration::from_millis(800);
-    let cloud = Cloud::with_timings(timings).await;
+    let cloud = Bench::with_timings(timings).await;
     let id = cloud.active_on("compute1");
     assert_eq!(
         cloud
@@ -70,7 +70,7 @@ async fn abort_while_resizing_is_unsupported_and_changes_nothing() {
 async fn abort_of_a_running_live_migration_cancels_it() {
     let mut timings = Timings::fast();
     timings.live_copy = Duration::from_secs(2);
-    let cloud = Cloud::with_timings(timings).await;
+    let cloud = Bench::with_timings(timings).await;
     let id = cloud.active_on("compute1");
     let migrate = json!({"os-migrateLive": {"host": "compute2", "block_migration": "auto"}});
     assert_eq!(cloud.nova_action(&id, migrate).await, 202);
@@ -101,7 +101,7 @@ async fn abort_of_a_running_live_migration_cancels_it() {
 
 #[tokio::test]
 async fn abort_with_nothing_in_progress_is_a_conflict_not_a_success() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     for params in [
         cold(&id, "compute1", Some("compute2")),

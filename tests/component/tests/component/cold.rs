@@ -6,7 +6,7 @@ use wasm_action_host::{ActionError, Phase};
 
 #[tokio::test]
 async fn cold_migration_moves_active_server_to_named_host() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let before = cloud.server(&id);
     let details = details(
@@ -40,7 +40,7 @@ async fn cold_migration_moves_active_server_to_named_host() {
 
 #[tokio::test]
 async fn cold_migration_of_shutoff_server_stays_shutoff() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.shutoff_on("compute2");
     details(
         cloud
@@ -61,7 +61,7 @@ async fn cold_migration_of_shutoff_server_stays_shutoff() {
 
 #[tokio::test]
 async fn every_request_carries_a_microversion_of_at_least_2_56() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     details(
         cloud
@@ -97,7 +97,7 @@ async fn every_request_carries_a_microversion_of_at_least_2_56() {
 
 #[tokio::test]
 async fn cold_migration_without_destination_lets_the_scheduler_choose() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let details = details(
         cloud
@@ -119,7 +119,7 @@ async fn cold_migration_without_destination_lets_the_scheduler_choose() {
 
 #[tokio::test]
 async fn outcome_names_the_migration_and_counts_every_request() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let details = details(
         cloud
@@ -143,7 +143,7 @@ async fn outcome_names_the_migration_and_counts_every_request() {
 
 #[tokio::test]
 async fn confirm_resize_is_sent_once_after_verify_resize() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     details(
         cloud
@@ -168,7 +168,7 @@ async fn confirm_resize_is_sent_once_after_verify_resize() {
 
 #[tokio::test]
 async fn cold_migration_to_unknown_host_is_not_found_and_leaves_server_alone() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let error = error(
         cloud
@@ -192,7 +192,7 @@ async fn cold_migration_to_unknown_host_is_not_found_and_leaves_server_alone() {
 
 #[tokio::test]
 async fn cold_migration_of_unknown_server_is_not_found() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let error = error(
         cloud
             .run(
@@ -211,7 +211,7 @@ async fn cold_migration_of_unknown_server_is_not_found() {
 
 #[tokio::test]
 async fn cold_migration_of_server_not_on_source_is_refused_before_any_change() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute2");
     let error = error(
         cloud
@@ -227,7 +227,7 @@ async fn cold_migration_of_server_not_on_source_is_refused_before_any_change() {
 async fn second_migration_while_the_first_runs_is_a_conflict() {
     let mut timings = nova_double::Timings::fast();
     timings.resize_migrate = std::time::Duration::from_millis(600);
-    let cloud = Cloud::with_timings(timings).await;
+    let cloud = Bench::with_timings(timings).await;
     let id = cloud.active_on("compute1");
     assert_eq!(
         cloud
@@ -255,7 +255,7 @@ async fn second_migration_while_the_first_runs_is_a_conflict() {
 
 #[tokio::test]
 async fn nova_409_keeps_status_message_and_request_id() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(nova_double::Fault::HttpStatus {
         method: Some("POST".into()),

@@ -7,7 +7,7 @@ use wasm_action_host::{ActionError, Phase};
 
 #[tokio::test]
 async fn cold_migration_to_disabled_host_fails_early_with_the_migration_status() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.set_service_status("compute3", false);
     let failure = migration_failure(
@@ -34,7 +34,7 @@ async fn cold_migration_to_disabled_host_fails_early_with_the_migration_status()
 
 #[tokio::test]
 async fn cold_migration_rolled_back_by_the_driver_fails_with_migration_error() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::DriverFailure {
         step: DriverStep::MigrateDiskAndPowerOff,
@@ -56,7 +56,7 @@ async fn cold_migration_rolled_back_by_the_driver_fails_with_migration_error() {
 
 #[tokio::test]
 async fn cold_migration_failing_on_the_destination_reports_the_fault() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::DriverFailure {
         step: DriverStep::FinishMigration,
@@ -79,7 +79,7 @@ async fn cold_migration_failing_on_the_destination_reports_the_fault() {
 async fn a_migration_slower_than_the_deadline_is_timed_out() {
     let mut timings = Timings::fast();
     timings.resize_migrate = Duration::from_secs(3);
-    let mut cloud = Cloud::with_timings(timings).await;
+    let mut cloud = Bench::with_timings(timings).await;
     cloud.call.deadline = Some(Duration::from_millis(500));
     let id = cloud.active_on("compute1");
     let error = error(
@@ -100,7 +100,7 @@ async fn a_migration_slower_than_the_deadline_is_timed_out() {
 
 #[tokio::test]
 async fn nova_5xx_is_an_api_fault_with_status_and_request_id() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::HttpStatus {
         method: Some("GET".into()),
@@ -126,7 +126,7 @@ async fn nova_5xx_is_an_api_fault_with_status_and_request_id() {
 
 #[tokio::test]
 async fn dropped_connection_is_a_transport_error() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::DropConnection {
         method: Some("POST".into()),
@@ -145,7 +145,7 @@ async fn dropped_connection_is_a_transport_error() {
 
 #[tokio::test]
 async fn slow_nova_answers_are_waited_for() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::SlowResponse {
         method: Some("GET".into()),

@@ -1,67 +1,47 @@
-//! The test bench: the real built component in the real host, against a fresh Nova double.
+//! The test bench: the real built component in the real host, against a fresh cloud of doubles.
 
-use nova_double::{Config, MigrationView, NovaDouble, ServerSpec, ServerView, Timings};
+use nova_double::{ServerView, Timings};
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::ops::Deref;
 use std::time::Duration;
-use wasm_action_host::{Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime};
+use test_support::Cloud;
+use wasm_action_host::{Call, Phase, PhaseResult};
 
-pub use crate::phases::*;
+pub use test_support::ADMIN;
+pub use test_support::migrate::*;
 
-/// The admin token of the double's auth stand-in (`USER:PROJECT[:ROLES]`).
-pub const ADMIN: &str = "admin:admin";
-
-/// One engine and one compiled component per test binary: compiling is the slow part.
-pub fn plugin() -> &'static (Runtime, Plugin) {
-    static PLUGIN: OnceLock<(Runtime, Plugin)> = OnceLock::new();
-    PLUGIN.get_or_init(|| {
-        let runtime = Runtime::new().expect("the engine starts");
-        let plugin = runtime
-            .load("migrate", builtin_plugins::MIGRATE)
-            .expect("the built component loads");
-        (runtime, plugin)
-    })
-}
-
-/// A Nova double with fast timings and the host's call settings for it.
-pub struct Cloud {
-    pub nova: NovaDouble,
+/// The doubles and the host's call settings for them.
+pub struct Bench {
+    pub cloud: Cloud,
     pub call: Call,
 }
 
-impl Cloud {
-    /// A fresh double (compute1..3, fast steps) and an admin call with a 30 s deadline.
-    pub async fn start() -> Cloud {
-        Cloud::with_timings(Timings::fast()).await
+impl Deref for Bench {
+    type Target = Cloud;
+
+    fn deref(&self) -> &Cloud {
+        &self.cloud
+    }
+}
+
+impl Bench {
+    /// Fresh doubles (compute1..3, fast steps) and an admin call with a 30 s deadline.
+    pub async fn start() -> Bench {
+        Bench::with_timings(Timings::fast()).await
     }
 
-    /// A fresh double with the given step durations.
-    pub async fn with_timings(timings: Timings) -> Cloud {
-        let nova = NovaDouble::start(Config {
-            timings,
-            ..Config::default()
-        })
-        .await
-        .expect("the double starts");
-        let mut call = Call::new(nova.endpoint(), Some(ADMIN.into()));
+    /// Fresh doubles with the given step durations.
+    pub async fn with_timings(timings: Timings) -> Bench {
+        let cloud = Cloud::start(timings).await;
+        let mut call = Call::new(cloud.nova.endpoint(), Some(ADMIN.into()));
         call.deadline = Some(Duration::from_secs(30));
-        Cloud { nova, call }
+        Bench { cloud, call }
     }
 
     /// Makes the host send `token` (or none) with the plugin's requests.
     pub fn use_token(&mut self, token: Option<&str>) {
         self.call.credentials =
             token.map(|t| std::sync::Arc::new(wasm_action_host::StaticToken::new(t)) as _);
-    }
-
-    /// Adds an ACTIVE server on `host`.
-    pub fn active_on(&self, host: &str) -> String {
-        self.nova.add_server(ServerSpec::active(host))
-    }
-
-    /// Adds a SHUTOFF server on `host`.
-    pub fn shutoff_on(&self, host: &str) -> String {
-        self.nova.add_server(ServerSpec::shutoff(host))
     }
 
     /// Runs one phase; a host error fails the test (these tests are about the action's answers).
@@ -71,20 +51,6 @@ impl Cloud {
             .call(plugin, &self.call, phase, &params.to_string())
             .await
             .expect("the host gets an answer")
-    }
-
-    /// The server as the double holds it.
-    pub fn server(&self, id: &str) -> ServerView {
-        self.nova.server(id).expect("the server exists")
-    }
-
-    /// The migrations of one server, newest first.
-    pub fn migrations_of(&self, id: &str) -> Vec<MigrationView> {
-        self.nova
-            .migrations()
-            .into_iter()
-            .filter(|m| m.instance_uuid == id)
-            .collect()
     }
 
     /// Posts a server action straight to the double, as another client would.
@@ -118,14 +84,3 @@ impl Cloud {
         );
     }
 }
-
-/// The readiness a pre-condition answered.
-pub fn readiness(result: PhaseResult) -> Readiness {
-    match result {
-        Ok(PhaseOutput::Readiness(readiness)) => readiness,
-        other => panic!("expected a readiness, got {other:?}"),
-    }
-}
-
-/// A UUID that no server has.
-pub const NO_SUCH_SERVER: &str = "00000000-0000-4000-8000-000000000000";

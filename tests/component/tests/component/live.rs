@@ -6,7 +6,7 @@ use wasm_action_host::{ActionError, Phase};
 
 #[tokio::test]
 async fn live_migration_moves_server_and_nova_records_it() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute2");
     let details = details(
         cloud
@@ -44,7 +44,7 @@ async fn live_migration_moves_server_and_nova_records_it() {
 
 #[tokio::test]
 async fn live_migration_with_failing_destination_check_fails_early() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute2");
     cloud.nova.inject(Fault::DriverFailure {
         step: DriverStep::CheckCanLiveMigrateDestination,
@@ -66,7 +66,7 @@ async fn live_migration_with_failing_destination_check_fails_early() {
 
 #[tokio::test]
 async fn live_migration_rolled_back_reports_the_failed_migration() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute2");
     cloud.nova.inject(Fault::DriverFailure {
         step: DriverStep::LiveMigration,
@@ -84,7 +84,7 @@ async fn live_migration_rolled_back_reports_the_failed_migration() {
 
 #[tokio::test]
 async fn live_migration_to_disabled_host_fails_with_migration_error() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute2");
     cloud.nova.set_service_status("compute1", false);
     let failure = migration_failure(
@@ -98,7 +98,7 @@ async fn live_migration_to_disabled_host_fails_with_migration_error() {
 
 #[tokio::test]
 async fn live_migration_of_shutoff_server_is_refused_without_a_request() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.shutoff_on("compute2");
     let error = error(
         cloud

@@ -3,7 +3,6 @@
 //! status, migration records, requests received), not only the action's answer.
 
 mod harness;
-mod phases;
 
 mod abort;
 mod cold;

@@ -8,7 +8,7 @@ const VALID_ID: &str = "b9bab5bb-a8c3-4dd8-ae57-218338e27cd3";
 
 /// Runs every phase that talks to Nova with `params`; each must refuse them without a request.
 async fn refused_everywhere(params: Value) -> Vec<(String, String)> {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let mut fields = Vec::new();
     for phase in [
         Phase::Validate,
@@ -97,7 +97,7 @@ async fn parameters_that_are_not_a_json_object_are_invalid_input() {
 
 #[tokio::test]
 async fn the_schema_lists_the_watcher_parameters_and_forbids_others() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let Ok(PhaseOutput::Schema(schema)) = cloud.run(Phase::Schema, &json!({})).await else {
         panic!("a schema")
     };
@@ -126,7 +126,7 @@ async fn the_schema_lists_the_watcher_parameters_and_forbids_others() {
 
 #[tokio::test]
 async fn the_description_names_the_server_and_both_hosts() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let mut params = cold(VALID_ID, "compute1", Some("compute3"));
     params["resource_name"] = json!("web-1");
     let Ok(PhaseOutput::Description(text)) = cloud.run(Phase::Description, &params).await else {

@@ -5,7 +5,7 @@ use wasm_action_host::{ActionError, Phase, PhaseOutput};
 
 #[tokio::test]
 async fn passes_after_a_successful_migration() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let params = cold(&id, "compute1", Some("compute2"));
     details(cloud.run(Phase::Execute, &params).await);
@@ -17,7 +17,7 @@ async fn passes_after_a_successful_migration() {
 
 #[tokio::test]
 async fn fails_when_the_server_is_still_on_the_source() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let error = error(
         cloud

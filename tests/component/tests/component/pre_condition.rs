@@ -5,7 +5,7 @@ use wasm_action_host::{ActionError, Phase, Readiness};
 
 #[tokio::test]
 async fn proceeds_for_server_on_source_with_healthy_destination() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let readiness = readiness(
         cloud
@@ -24,7 +24,7 @@ async fn proceeds_for_server_on_source_with_healthy_destination() {
 
 #[tokio::test]
 async fn skips_a_server_that_does_not_exist() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let readiness = readiness(
         cloud
             .run(
@@ -41,7 +41,7 @@ async fn skips_a_server_that_does_not_exist() {
 
 #[tokio::test]
 async fn skips_a_server_that_is_not_on_the_source() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute3");
     let readiness = readiness(
         cloud
@@ -60,7 +60,7 @@ async fn skips_a_server_that_is_not_on_the_source() {
 
 #[tokio::test]
 async fn refuses_a_disabled_destination() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.set_service_status("compute2", false);
     let error = error(
@@ -79,7 +79,7 @@ async fn refuses_a_disabled_destination() {
 
 #[tokio::test]
 async fn refuses_a_destination_that_is_down() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.set_service_up("compute2", false);
     let error = error(
@@ -98,7 +98,7 @@ async fn refuses_a_destination_that_is_down() {
 
 #[tokio::test]
 async fn refuses_an_unknown_destination() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let error = error(
         cloud
@@ -113,7 +113,7 @@ async fn refuses_an_unknown_destination() {
 
 #[tokio::test]
 async fn refuses_live_migration_of_a_shutoff_server() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.shutoff_on("compute1");
     let error = error(
         cloud
@@ -128,7 +128,7 @@ async fn refuses_live_migration_of_a_shutoff_server() {
 
 #[tokio::test]
 async fn proceeds_with_cold_migration_of_a_shutoff_server() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.shutoff_on("compute1");
     let readiness = readiness(
         cloud
@@ -143,7 +143,7 @@ async fn proceeds_with_cold_migration_of_a_shutoff_server() {
 
 #[tokio::test]
 async fn refuses_a_server_in_error() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(nova_double::Fault::DriverFailure {
         step: nova_double::DriverStep::FinishMigration,

@@ -6,7 +6,7 @@ use wasm_action_host::Phase;
 
 #[tokio::test]
 async fn revert_after_cold_migration_migrates_back_to_the_source() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let params = cold(&id, "compute1", Some("compute3"));
     details(cloud.run(Phase::Execute, &params).await);
@@ -25,7 +25,7 @@ async fn revert_after_cold_migration_migrates_back_to_the_source() {
 
 #[tokio::test]
 async fn revert_after_live_migration_live_migrates_back() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let params = live(&id, "compute1", Some("compute2"));
     details(cloud.run(Phase::Execute, &params).await);
@@ -38,7 +38,7 @@ async fn revert_after_live_migration_live_migrates_back() {
 
 #[tokio::test]
 async fn revert_in_verify_resize_uses_revert_resize() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     assert_eq!(
         cloud
@@ -72,7 +72,7 @@ async fn revert_in_verify_resize_uses_revert_resize() {
 
 #[tokio::test]
 async fn revert_when_already_on_the_source_changes_nothing() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let details = details(
         cloud

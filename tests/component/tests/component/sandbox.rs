@@ -6,7 +6,7 @@ use wasm_action_host::{ActionError, HostError, Phase, Readiness};
 
 #[tokio::test]
 async fn the_host_adds_its_token_to_every_request() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     details(
         cloud
@@ -24,7 +24,7 @@ async fn the_host_adds_its_token_to_every_request() {
 
 #[tokio::test]
 async fn without_a_token_nova_refuses_and_the_action_is_denied() {
-    let mut cloud = Cloud::start().await;
+    let mut cloud = Bench::start().await;
     cloud.use_token(None);
     let id = cloud.active_on("compute1");
     let error = error(
@@ -50,7 +50,7 @@ async fn without_a_token_nova_refuses_and_the_action_is_denied() {
 
 #[tokio::test]
 async fn a_non_admin_token_is_denied_before_anything_is_sent() {
-    let mut cloud = Cloud::start().await;
+    let mut cloud = Bench::start().await;
     cloud.use_token(Some("demo:demo"));
     let id = cloud
         .nova
@@ -75,7 +75,7 @@ async fn a_non_admin_token_is_denied_before_anything_is_sent() {
 
 #[tokio::test]
 async fn nova_403_on_migrate_is_denied_and_keeps_nova_answer() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(nova_double::Fault::HttpStatus {
         method: Some("POST".into()),
@@ -100,7 +100,7 @@ async fn nova_403_on_migrate_is_denied_and_keeps_nova_answer() {
 
 #[tokio::test]
 async fn an_admin_token_twin_of_the_denial_succeeds() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud
         .nova
         .add_server(nova_double::ServerSpec::active("compute1").owned_by("demo", "demo"));
@@ -114,7 +114,7 @@ async fn an_admin_token_twin_of_the_denial_succeeds() {
 
 #[tokio::test]
 async fn an_unreachable_nova_is_a_transport_error() {
-    let mut cloud = Cloud::start().await;
+    let mut cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     // A port nothing listens on: bind one, learn it, close it.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -143,7 +143,7 @@ async fn a_compute_endpoint_that_is_not_a_url_is_a_host_error() {
 
 #[tokio::test]
 async fn the_pre_condition_twin_with_a_token_proceeds() {
-    let cloud = Cloud::start().await;
+    let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     let readiness = readiness(
         cloud

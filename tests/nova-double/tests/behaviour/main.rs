@@ -1,5 +1,5 @@
 //! Behaviour of the Nova double, checked against the recorded session with real Nova 34
-//! (`nova/compute-api-34.md`), one behaviour per test.
+//! (`tests/nova-double/recordings/compute-api-34.md`), one behaviour per test.
 
 mod admin;
 mod api;

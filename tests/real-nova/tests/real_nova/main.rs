@@ -9,8 +9,6 @@
 
 use real_nova_tests::harness;
 mod nova;
-#[path = "../../../component/tests/component/phases.rs"]
-mod phases;
 
 mod api;
 mod cold;
@@ -20,9 +18,9 @@ mod policy;
 mod undo;
 
 /// A fresh real Nova, or `None` (after a loud line) when `REAL_NOVA=0`.
-fn real_nova() -> Option<nova::Cloud> {
+fn real_nova() -> Option<nova::RealBench> {
     if harness::disabled() {
         return None;
     }
-    Some(nova::Cloud::start())
+    Some(nova::RealBench::start())
 }

@@ -2,39 +2,26 @@
 
 use crate::harness::RealNova;
 use serde_json::{Value, json};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use wasm_action_host::{Call, Phase, PhaseResult, Plugin, Runtime};
+use wasm_action_host::{Call, Phase, PhaseResult};
 
-pub use crate::phases::*;
 pub use real_nova_tests::client::{ADMIN, Answer};
-
-/// One engine and one compiled component per test binary: compiling is the slow part.
-fn plugin() -> &'static (Runtime, Plugin) {
-    static PLUGIN: OnceLock<(Runtime, Plugin)> = OnceLock::new();
-    PLUGIN.get_or_init(|| {
-        let runtime = Runtime::new().expect("the engine starts");
-        let plugin = runtime
-            .load("migrate", builtin_plugins::MIGRATE)
-            .expect("the built component loads");
-        (runtime, plugin)
-    })
-}
+pub use test_support::migrate::*;
 
 /// A started real Nova plus a client for it.
-pub struct Cloud {
+pub struct RealBench {
     pub nova: RealNova,
 }
 
-impl Cloud {
+impl RealBench {
     /// Starts a fresh harness; a failure to start fails the test with the harness's stderr.
-    pub fn start() -> Cloud {
+    pub fn start() -> RealBench {
         let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
         eprintln!(
             "real-nova: harness ready in {:.1} s",
             nova.startup.as_secs_f64()
         );
-        Cloud { nova }
+        RealBench { nova }
     }
 
     /// Runs one phase of the real component with `token`; a host error fails the test.

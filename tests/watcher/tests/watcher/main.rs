@@ -11,12 +11,12 @@ mod real_nova;
 mod wasm_migrate;
 
 use nova_double::Timings;
-use watcher_tests::{Cloud, venv};
+use watcher_tests::{DoubleCloud, venv};
 
 /// Fresh doubles with fast timings, or `None` (after a loud line) when `REAL_WATCHER=0`.
-fn cloud() -> Option<Cloud> {
+fn cloud() -> Option<DoubleCloud> {
     if venv::disabled() {
         return None;
     }
-    Some(Cloud::start(Timings::fast()))
+    Some(DoubleCloud::start(Timings::fast()))
 }

@@ -8,7 +8,7 @@ use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
 use crate::cloud;
 
 /// Watcher's own action, polling every 0.2 s instead of its default 5 s to keep tests short.
-fn own_migrate(cloud: &watcher_tests::Cloud, parameters: serde_json::Value) -> Scenario {
+fn own_migrate(cloud: &watcher_tests::DoubleCloud, parameters: serde_json::Value) -> Scenario {
     Scenario::new(cloud)
         .option("nova", "migration_interval", "0.2")
         .action("migrate", parameters)

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use nova_double::Fault;
 use serde_json::json;
 use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
-use watcher_tests::{Cloud, Scenario};
+use watcher_tests::{DoubleCloud, Scenario};
 
 use crate::cloud;
 
-fn wasm_migrate(cloud: &Cloud, parameters: serde_json::Value) -> Scenario {
+fn wasm_migrate(cloud: &DoubleCloud, parameters: serde_json::Value) -> Scenario {
     Scenario::new(cloud).action("wasm_migrate", parameters)
 }
 
@@ -198,7 +198,7 @@ fn wasm_four_parallel_migrations_from_four_threads_all_succeed() {
 }
 
 /// Waits until Nova has received (not necessarily handled) a `name` action about server `id`.
-fn wait_for_posted(cloud: &Cloud, id: &str, name: &str) {
+fn wait_for_posted(cloud: &DoubleCloud, id: &str, name: &str) {
     let started = Instant::now();
     while !cloud.actions_posted(id).iter().any(|a| a == name) {
         assert!(

@@ -1,9 +1,26 @@
-//! Parameters of the migrate action and what its phases answered, for the component tests and
-//! the real-Nova suite (which includes this file with `#[path]`).
+//! The migrate action: the built component compiled once per test binary, its parameters, and
+//! what its phases answered.
 
 use serde_json::{Value, json};
-use wasm_action_host::MigrationFailure;
-use wasm_action_host::{ActionError, PhaseOutput, PhaseResult};
+use std::sync::OnceLock;
+use wasm_action_host::{
+    ActionError, MigrationFailure, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime,
+};
+
+/// One engine and one compiled migrate component per test binary: compiling is the slow part.
+pub fn plugin() -> &'static (Runtime, Plugin) {
+    static PLUGIN: OnceLock<(Runtime, Plugin)> = OnceLock::new();
+    PLUGIN.get_or_init(|| {
+        let runtime = Runtime::new().expect("the engine starts");
+        let plugin = runtime
+            .load("migrate", builtin_plugins::MIGRATE)
+            .expect("the built component loads");
+        (runtime, plugin)
+    })
+}
+
+/// A UUID that no server has.
+pub const NO_SUCH_SERVER: &str = "00000000-0000-4000-8000-000000000000";
 
 /// Parameters of a cold migration.
 pub fn cold(id: &str, source: &str, destination: Option<&str>) -> Value {
@@ -38,5 +55,13 @@ pub fn migration_failure(result: PhaseResult) -> MigrationFailure {
     match error(result) {
         ActionError::MigrationFailed(failure) => failure,
         other => panic!("expected migration-failed, got {other:?}"),
+    }
+}
+
+/// The readiness a pre-condition answered.
+pub fn readiness(result: PhaseResult) -> Readiness {
+    match result {
+        Ok(PhaseOutput::Readiness(readiness)) => readiness,
+        other => panic!("expected a readiness, got {other:?}"),
     }
 }
