@@ -227,10 +227,14 @@ impl Runtime {
             Ok(answer) => answer,
             Err(_) => return Err(stopped(Limit::WallClock(wall_clock))),
         };
+        let retries = store.data().retries();
+        if retries > 0 {
+            tracing::info!(plugin = %plugin.name, %phase, retries, "requests were sent again after transient faults");
+        }
         // A tripped limit overrides whatever the plugin made of the refusal it saw.
         match tripwire.tripped() {
             Some(limit) => Err(stopped(limit)),
-            None => answer,
+            None => answer.map(|result| result.map(|output| with_retries(output, retries))),
         }
     }
 
@@ -243,6 +247,21 @@ impl Runtime {
             self.settings.limits,
         )
     }
+}
+
+/// An outcome's details with the host's count of requests sent again after transient faults
+/// (`http_retries`), when there were any and the details are a JSON object.
+fn with_retries(output: PhaseOutput, retries: u32) -> PhaseOutput {
+    let PhaseOutput::Outcome(mut outcome) = output else {
+        return output;
+    };
+    if retries > 0
+        && let Ok(serde_json::Value::Object(mut details)) = serde_json::from_str(&outcome.details)
+    {
+        details.insert("http_retries".into(), retries.into());
+        outcome.details = serde_json::Value::Object(details).to_string();
+    }
+    PhaseOutput::Outcome(outcome)
 }
 
 /// `Busy` when the pooling allocator refused an instance, the error itself otherwise.

@@ -74,3 +74,18 @@ pub fn from_response(what: &str, response: &Response) -> ActionError {
         _ => ActionError::Api(fault),
     }
 }
+
+/// A short sentence for an error, for logs and for the messages of other errors.
+pub fn explain(error: &ActionError) -> String {
+    match error {
+        ActionError::InvalidInput(fields) => format!("invalid input ({} problems)", fields.len()),
+        ActionError::NotFound(p)
+        | ActionError::Conflict(p)
+        | ActionError::Denied(p)
+        | ActionError::Unsupported(p) => p.message.clone(),
+        ActionError::Api(fault) => format!("HTTP {} {}", fault.status, fault.message),
+        ActionError::MigrationFailed(m) => m.message.clone(),
+        ActionError::TimedOut(m) | ActionError::Transport(m) => m.clone(),
+        ActionError::Cancelled => "cancelled".into(),
+    }
+}

@@ -79,6 +79,22 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// A request that got no answer.
+#[derive(Debug)]
+pub struct Failed {
+    /// What to report if nothing more can be learnt.
+    pub error: ActionError,
+    /// The request may have reached the service (its answer was lost): a mutation may have
+    /// been applied, and must not be sent again before the service says it was not.
+    pub maybe_applied: bool,
+}
+
+impl From<Failed> for ActionError {
+    fn from(failed: Failed) -> ActionError {
+        failed.error
+    }
+}
+
 /// Sends one request with `headers` (and a JSON `body`) and reads the whole answer.
 pub fn send(
     endpoint: &Endpoint,
@@ -86,33 +102,49 @@ pub fn send(
     path: &str,
     headers: &[(&str, String)],
     body: Option<&str>,
-) -> Result<Response, ActionError> {
+) -> Result<Response, Failed> {
     let url = endpoint.url(path);
+    let not_sent = |error: ActionError| Failed {
+        error,
+        maybe_applied: false,
+    };
+    let lost = |error: ActionError| Failed {
+        error,
+        maybe_applied: true,
+    };
     let request = build_request(endpoint, verb, path, headers, body.is_some())
-        .map_err(|e| transport(format!("cannot build the request to {url}: {e}")))?;
+        .map_err(|e| not_sent(transport(format!("cannot build the request to {url}: {e}"))))?;
     let outgoing = request
         .body()
-        .map_err(|()| transport("request body already taken".into()))?;
+        .map_err(|()| not_sent(transport("request body already taken".into())))?;
     let options = RequestOptions::new();
     // Ignored by hosts that do not support it; the host's own timeouts still apply.
     let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS));
     let pending = outgoing_handler::handle(request, Some(options))
-        .map_err(|code| request_failed(&url, &code))?;
-    write_body(outgoing, body.unwrap_or_default())
-        .map_err(|e| transport(format!("cannot send the request body to {url}: {e}")))?;
+        .map_err(|code| not_sent(request_failed(&url, &code)))?;
+    write_body(outgoing, body.unwrap_or_default()).map_err(|e| {
+        lost(transport(format!(
+            "cannot send the request body to {url}: {e}"
+        )))
+    })?;
     pending.subscribe().block();
     let response = match pending.get() {
         Some(Ok(Ok(response))) => response,
-        Some(Ok(Err(code))) => return Err(request_failed(&url, &code)),
-        Some(Err(())) | None => return Err(transport(format!("no response from {url}"))),
+        Some(Ok(Err(code))) => {
+            return Err(Failed {
+                maybe_applied: answer_lost(&code),
+                error: request_failed(&url, &code),
+            });
+        }
+        Some(Err(())) | None => return Err(lost(transport(format!("no response from {url}")))),
     };
     let status = response.status();
     let request_id = header_value(&response.headers(), "x-openstack-request-id");
     let incoming = response
         .consume()
-        .map_err(|()| transport("response body already taken".into()))?;
-    let body =
-        read_body(incoming).map_err(|e| transport(format!("reading the answer of {url}: {e}")))?;
+        .map_err(|()| lost(transport("response body already taken".into())))?;
+    let body = read_body(incoming)
+        .map_err(|e| lost(transport(format!("reading the answer of {url}: {e}"))))?;
     Ok(Response {
         status,
         request_id,
@@ -207,14 +239,30 @@ fn header_value(fields: &Fields, name: &str) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
+/// Codes the host gives when the request was sent and its answer lost.
+fn answer_lost(code: &ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ConnectionTerminated
+            | ErrorCode::ConnectionReadTimeout
+            | ErrorCode::HttpResponseIncomplete
+            | ErrorCode::HttpResponseTimeout
+            | ErrorCode::HttpProtocolError
+    )
+}
+
 fn request_failed(url: &str, code: &ErrorCode) -> ActionError {
     match code {
         ErrorCode::HttpRequestDenied => denied(
             format!(
-                "the host refused the request to {url}: it is not in this plugin's outbound allowlist"
+                "the host refused the request to {url}: it is outside this plugin's outbound \
+                 allowlist, or the host has no valid token for it (see the host's log)"
             ),
             None,
         ),
+        ErrorCode::ConnectionTerminated => transport(format!(
+            "the connection to {url} ended after the request was sent: it may have been applied"
+        )),
         ErrorCode::ConnectionRefused => transport(format!("connection to {url} refused")),
         ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
             transport(format!("{url} did not answer in time ({code:?})"))

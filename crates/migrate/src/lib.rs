@@ -21,6 +21,7 @@ mod http;
 mod migrate;
 mod nova;
 mod params;
+mod uncertain;
 mod undo;
 mod wait;
 

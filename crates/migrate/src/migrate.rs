@@ -57,7 +57,7 @@ pub fn cold_migrate(step: &Move) -> Result<Moved, ActionError> {
         Some(host) => json!({"migrate": {"host": host}}),
         None => json!({"migrate": null}),
     };
-    let request_id = step.nova.server_action(step.server_id, "migrate", &body)?;
+    let request_id = crate::uncertain::post_migrate(step, &original, &body)?;
     log(
         Level::Info,
         &format!(
@@ -106,11 +106,7 @@ pub fn cold_migrate(step: &Move) -> Result<Moved, ActionError> {
         Some(70),
         &format!("on {}, confirming the resize", resized.host_name()),
     );
-    step.nova.server_action(
-        step.server_id,
-        "confirmResize",
-        &json!({"confirmResize": null}),
-    )?;
+    crate::uncertain::post_confirm(step)?;
     // Nova answers 204 while the server still shows VERIFY_RESIZE for a moment: wait it out.
     let done = wait_for_status(
         step.nova,
@@ -334,7 +330,7 @@ fn failure(
 }
 
 /// Migration statuses that are not the end of the story.
-const IN_PROGRESS: [&str; 6] = [
+pub(crate) const IN_PROGRESS: [&str; 6] = [
     "accepted",
     "queued",
     "preparing",

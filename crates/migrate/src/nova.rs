@@ -3,7 +3,7 @@
 
 use crate::bindings::openstack::actions::types::ActionError;
 use crate::errors::{denied, from_response, transport};
-use crate::http::{self, Endpoint, Response, Verb};
+use crate::http::{self, Endpoint, Failed, Response, Verb};
 use serde_json::Value;
 use std::cell::Cell;
 
@@ -12,6 +12,16 @@ use std::cell::Cell;
 /// auto` (2.25), asynchronous live-migration checks (2.34), migration uuids (2.59), aborting queued
 /// live migrations (2.65) and the project of a migration (2.80).
 pub const MICROVERSION: &str = "2.80";
+
+/// What became of a server action that was posted.
+#[derive(Debug)]
+pub enum Posted {
+    /// Nova accepted it, with this request id.
+    Accepted(Option<String>),
+    /// No answer from Nova itself (a gateway's 502/503/504, or a lost connection): it may or may
+    /// not have been applied.
+    Uncertain(ActionError),
+}
 
 /// The view of a server this action needs.
 #[derive(Clone, Debug)]
@@ -97,6 +107,10 @@ impl Nova {
     }
 
     fn send(&self, verb: Verb, path: &str, body: Option<&Value>) -> Result<Response, ActionError> {
+        Ok(self.try_send(verb, path, body)?)
+    }
+
+    fn try_send(&self, verb: Verb, path: &str, body: Option<&Value>) -> Result<Response, Failed> {
         self.calls.set(self.calls.get() + 1);
         let headers = [("openstack-api-version", format!("compute {MICROVERSION}"))];
         let body = body.map(Value::to_string);
@@ -152,10 +166,28 @@ impl Nova {
         name: &str,
         body: &Value,
     ) -> Result<Option<String>, ActionError> {
-        let response = self.send(Verb::Post, &format!("/servers/{id}/action"), Some(body))?;
-        match response.status {
-            200 | 202 | 204 => Ok(response.request_id),
-            _ => Err(from_response(&format!("{name} of server {id}"), &response)),
+        match self.post_action(id, name, body)? {
+            Posted::Accepted(request_id) => Ok(request_id),
+            Posted::Uncertain(error) => Err(error),
+        }
+    }
+
+    /// `POST /servers/{id}/action`, telling a refusal apart from an answer that never came
+    /// back: a gateway's 502/503/504 or a lost connection leave it open whether Nova applied
+    /// the action, and the caller must ask Nova before sending it again.
+    pub fn post_action(&self, id: &str, name: &str, body: &Value) -> Result<Posted, ActionError> {
+        let what = format!("{name} of server {id}");
+        match self.try_send(Verb::Post, &format!("/servers/{id}/action"), Some(body)) {
+            Ok(response) => match response.status {
+                200 | 202 | 204 => Ok(Posted::Accepted(response.request_id)),
+                502..=504 => Ok(Posted::Uncertain(from_response(&what, &response))),
+                _ => Err(from_response(&what, &response)),
+            },
+            Err(Failed {
+                error,
+                maybe_applied: true,
+            }) => Ok(Posted::Uncertain(error)),
+            Err(failed) => Err(failed.error),
         }
     }
 

@@ -64,12 +64,15 @@ pub fn wait_for_status<T>(
     let mut interval = FIRST_INTERVAL_MS;
     let mut last_seen = String::new();
     loop {
-        let server = nova.server(server_id)?.ok_or_else(|| {
-            not_found(
-                format!("server {server_id} disappeared while waiting for {waiting_for}"),
-                None,
-            )
-        })?;
+        let server = nova
+            .server(server_id)
+            .map_err(|e| lost_contact(e, server_id, waiting_for, &last_seen))?
+            .ok_or_else(|| {
+                not_found(
+                    format!("server {server_id} disappeared while waiting for {waiting_for}"),
+                    None,
+                )
+            })?;
         let seen = describe(&server);
         let step = check(&server)?;
         if seen != last_seen {
@@ -94,6 +97,30 @@ pub fn wait_for_status<T>(
         sleep_ms(interval.min(remaining));
         interval = (interval + interval / 4).min(MAX_INTERVAL_MS);
     }
+}
+
+/// Nova could not be read (an outage beyond the host's retry budget): the error says where the
+/// server was last seen and what the operator can do.
+fn lost_contact(error: ActionError, server_id: &str, waiting_for: &str, seen: &str) -> ActionError {
+    let outage = match &error {
+        ActionError::Transport(_) => true,
+        ActionError::Api(fault) => fault.status >= 500,
+        _ => false,
+    };
+    if !outage {
+        return error;
+    }
+    let seen = if seen.is_empty() {
+        "before the request"
+    } else {
+        seen
+    };
+    ActionError::Transport(format!(
+        "lost contact with Nova while waiting for {waiting_for} ({}): server {server_id} was \
+         last seen {seen}. Check it in Nova (openstack server show / server migration list); \
+         revert or abort works from that state",
+        crate::errors::explain(&error)
+    ))
 }
 
 /// `VERIFY_RESIZE (no task) on compute3`, for progress and messages.

@@ -26,6 +26,10 @@ pub struct Limits {
     pub grace: Duration,
     /// Largest response body a plugin may receive, in bytes (default 16 MiB).
     pub response_body_bytes: u64,
+    /// How long the host keeps sending one request again through transient faults (a 503 from
+    /// a load balancer, a refused connection) before the plugin sees the fault (default 60 s;
+    /// never past the call's deadline). See [`crate::sandbox::retry`].
+    pub retry_budget: Duration,
 }
 
 impl Default for Limits {
@@ -36,6 +40,7 @@ impl Default for Limits {
             wall_clock: Duration::from_secs(930),
             grace: Duration::from_secs(30),
             response_body_bytes: 16 << 20,
+            retry_budget: Duration::from_secs(60),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! - [`credentials`]: where the token the host adds comes from (the plugin never sees it);
 //! - `outbound`: every outgoing request, through wasmtime-wasi-http's `send_request` hook:
 //!   allowlist, forged credential headers, the token, one retry after 401, the body limit;
+//! - [`retry`]: what is sent again after a transient fault, and how long the host waits;
 //! - [`limits`]: memory, CPU (fuel), wall clock and response size, and the tripwire that
 //!   records which one a call ran into;
 //! - `tls`: HTTPS against an operator's private CA;
@@ -14,6 +15,7 @@ pub mod credentials;
 pub mod limits;
 mod outbound;
 mod policy;
+pub mod retry;
 mod state;
 mod tls;
 

@@ -8,6 +8,7 @@
 use super::credentials::CredentialsError;
 use super::limits::{Limit, Tripwire};
 use super::policy::CallPolicy;
+use super::retry::{Backoff, Fate, retry_after};
 use crate::events::PluginEvent;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -16,6 +17,7 @@ use hyper::body::{Body, Frame};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::SystemTime;
 use tokio_rustls::rustls::ClientConfig;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -83,31 +85,134 @@ impl WasiHttpHooks for OutboundHooks {
         tracing::debug!(plugin = %policy.plugin, %target, "outgoing request");
         let policy = policy.clone();
         Box::new(async move {
-            let (credentials, tls) = (&policy.credentials, &policy.tls);
-            let (tripwire, limit, plugin) = (
-                policy.tripwire.clone(),
-                policy.limits.response_body_bytes,
-                &policy.plugin,
-            );
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
             if body.len() > MAX_REQUEST_BODY {
                 return Err(HttpError::HttpRequestBodySize(Some(body.len() as u64)));
             }
-            let token = match &credentials {
-                Some(c) => Some(c.token().await.map_err(credential_error)?),
-                None => None,
+            let mut backoff = Backoff::until(policy.retry_until());
+            let outgoing = Outgoing {
+                policy: &policy,
+                parts: &parts,
+                body: &body,
+                options,
+                target: &target,
             };
-            let mut sent = send_once(&parts, &body, token.as_deref(), options, tls).await?;
-            if sent.0.status() == StatusCode::UNAUTHORIZED
-                && let (Some(c), Some(stale)) = (&credentials, &token)
-                && let Some(fresh) = c.renew(stale).await.map_err(credential_error)?
+            let token = outgoing.token(&mut backoff).await?;
+            let mut sent = outgoing.send(token.as_deref(), &mut backoff).await;
+            if let Ok((response, _)) = &sent
+                && response.status() == StatusCode::UNAUTHORIZED
+                && let (Some(credentials), Some(stale)) = (&policy.credentials, &token)
+                && let Some(fresh) = outgoing
+                    .renewed(credentials.as_ref(), stale, &mut backoff)
+                    .await?
             {
-                tracing::info!(plugin = %plugin, %target, "401 from the service: sending again with a renewed token");
-                sent = send_once(&parts, &body, Some(&fresh), options, tls).await?;
+                tracing::info!(plugin = %policy.plugin, %target, "401 from the service: sending again with a renewed token");
+                sent = outgoing.send(Some(&fresh), &mut backoff).await;
             }
-            limit_body(sent, limit, tripwire)
+            policy.count_retries(backoff.retries());
+            limit_body(
+                sent?,
+                policy.limits.response_body_bytes,
+                policy.tripwire.clone(),
+            )
         })
+    }
+}
+
+/// One outgoing request and what it takes to send it, again if need be.
+struct Outgoing<'a> {
+    policy: &'a CallPolicy,
+    parts: &'a http::request::Parts,
+    body: &'a Bytes,
+    options: Option<RequestOptions>,
+    target: &'a str,
+}
+
+impl Outgoing<'_> {
+    /// Sends the request, again while its fate is transient and the budget lasts. A mutation
+    /// whose answer was lost comes back as `ConnectionTerminated`: it may have been applied.
+    async fn send(&self, token: Option<&str>, backoff: &mut Backoff) -> Sent {
+        let policy = self.policy;
+        loop {
+            let sent = send_once(self.parts, self.body, token, self.options, &policy.tls).await;
+            let fate = match &sent {
+                Ok((response, _)) => Fate::Answered(response.status()),
+                Err(error) => Fate::of_error(error),
+            };
+            let asked = match &sent {
+                Ok((response, _)) => retry_after(response.headers(), SystemTime::now()),
+                Err(_) => None,
+            };
+            let Some(reason) = fate.retry_reason(&self.parts.method) else {
+                return match (fate, sent) {
+                    (Fate::AnswerLost, Err(error)) => {
+                        tracing::warn!(plugin = %policy.plugin, target = %self.target, %error, "the answer was lost after the request was sent; it may have been applied, so it is not sent again");
+                        Err(HttpError::ConnectionTerminated)
+                    }
+                    (_, sent) => sent,
+                };
+            };
+            let Some(delay) = backoff.next_delay(asked) else {
+                tracing::warn!(plugin = %policy.plugin, target = %self.target, reason, retries = backoff.retries(), "giving up: the retry budget is spent");
+                return sent;
+            };
+            tracing::debug!(plugin = %policy.plugin, target = %self.target, reason, delay_ms = delay.as_millis() as u64, "transient failure: sending again");
+            drop(sent);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The token to send, asking again while the identity service is unavailable.
+    async fn token(&self, backoff: &mut Backoff) -> Result<Option<String>, HttpError> {
+        let Some(credentials) = &self.policy.credentials else {
+            return Ok(None);
+        };
+        loop {
+            match credentials.token().await {
+                Ok(token) => return Ok(Some(token)),
+                Err(error) => self.credentials_failed(error, backoff).await?,
+            }
+        }
+    }
+
+    /// A renewed token after a 401, asking again while the identity service is unavailable.
+    async fn renewed(
+        &self,
+        credentials: &dyn super::credentials::Credentials,
+        stale: &str,
+        backoff: &mut Backoff,
+    ) -> Result<Option<String>, HttpError> {
+        loop {
+            match credentials.renew(stale).await {
+                Ok(fresh) => return Ok(fresh),
+                Err(error) => self.credentials_failed(error, backoff).await?,
+            }
+        }
+    }
+
+    /// Waits before asking the identity service again when it is unavailable; a refusal (or an
+    /// outage beyond the budget) ends the request: refused by the host, never sent.
+    async fn credentials_failed(
+        &self,
+        error: CredentialsError,
+        backoff: &mut Backoff,
+    ) -> Result<(), HttpError> {
+        let message = crate::error::chain(&error);
+        if let CredentialsError::Unavailable(_) = error
+            && let Some(delay) = backoff.next_delay(None)
+        {
+            tracing::debug!(plugin = %self.policy.plugin, target = %self.target, %message, delay_ms = delay.as_millis() as u64, "no token yet: asking again");
+            tokio::time::sleep(delay).await;
+            return Ok(());
+        }
+        tracing::error!(plugin = %self.policy.plugin, target = %self.target, %message, "no token for a plugin request: refused");
+        (self.policy.observer)(&PluginEvent::Denied {
+            plugin: self.policy.plugin.to_string(),
+            target: self.target.to_string(),
+            reason: format!("no token: {message}"),
+        });
+        Err(HttpError::HttpRequestDenied)
     }
 }
 
@@ -144,12 +249,6 @@ async fn send_once(
     }
     let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
     Ok((response.map(BodyExt::boxed_unsync), Box::new(io)))
-}
-
-fn credential_error(error: CredentialsError) -> HttpError {
-    let message = crate::error::chain(&error);
-    tracing::error!(%message, "cannot get a token for a plugin request");
-    HttpError::InternalError(Some(format!("credentials: {message}")))
 }
 
 /// Refuses a body announced too large, and cuts one that turns out too large.

@@ -7,6 +7,8 @@ use super::limits::{Limits, Tripwire};
 use crate::call::Call;
 use crate::events::Observer;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
 /// Everything the sandbox enforces for one call of one plugin.
@@ -27,6 +29,10 @@ pub(crate) struct CallPolicy {
     pub limits: Limits,
     /// Records the first limit the call runs into.
     pub tripwire: Tripwire,
+    /// When the call must be over: no retry waits past it.
+    pub ends: Instant,
+    /// Requests sent again after a transient failure, in all.
+    pub retries: AtomicU32,
 }
 
 impl std::fmt::Debug for CallPolicy {
@@ -53,6 +59,18 @@ impl CallPolicy {
             tls: call.tls.clone(),
             limits,
             tripwire: Tripwire::default(),
+            ends: Instant::now() + call.deadline.unwrap_or(limits.wall_clock),
+            retries: AtomicU32::new(0),
         })
+    }
+
+    /// Until when the request starting now may be retried: its budget, within the call's time.
+    pub fn retry_until(&self) -> Instant {
+        (Instant::now() + self.limits.retry_budget).min(self.ends)
+    }
+
+    /// Adds a request's retries to the call's count.
+    pub fn count_retries(&self, retries: u32) {
+        self.retries.fetch_add(retries, Ordering::Relaxed);
     }
 }

@@ -50,6 +50,13 @@ impl CallState {
         }
     }
 
+    /// Requests of this call sent again after transient faults.
+    pub fn retries(&self) -> u32 {
+        self.policy
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The memory limiter of this call's store.
     pub fn limiter(&mut self) -> &mut MemoryLimiter {
         &mut self.limiter

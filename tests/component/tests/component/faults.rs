@@ -99,38 +99,13 @@ async fn a_migration_slower_than_the_deadline_is_timed_out() {
 }
 
 #[tokio::test]
-async fn nova_5xx_is_an_api_fault_with_status_and_request_id() {
+async fn nova_5xx_on_a_mutation_is_an_api_fault_with_status_and_request_id() {
     let cloud = Bench::start().await;
     let id = cloud.active_on("compute1");
     cloud.nova.inject(Fault::HttpStatus {
-        method: Some("GET".into()),
-        path_contains: id.clone(),
-        status: 503,
-        count: 1,
-    });
-    let error = error(
-        cloud
-            .run(
-                Phase::PreCondition,
-                &cold(&id, "compute1", Some("compute2")),
-            )
-            .await,
-    );
-    let ActionError::Api(fault) = error else {
-        panic!("expected api, got {error:?}")
-    };
-    assert_eq!(fault.status, 503);
-    assert!(fault.request_id.is_some());
-    assert!(cloud.nova.migrations().is_empty());
-}
-
-#[tokio::test]
-async fn dropped_connection_is_a_transport_error() {
-    let cloud = Bench::start().await;
-    let id = cloud.active_on("compute1");
-    cloud.nova.inject(Fault::DropConnection {
         method: Some("POST".into()),
-        path_contains: "/action".into(),
+        path_contains: id.clone(),
+        status: 500,
         count: 1,
     });
     let error = error(
@@ -138,9 +113,68 @@ async fn dropped_connection_is_a_transport_error() {
             .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
             .await,
     );
-    assert!(matches!(error, ActionError::Transport(_)), "{error:?}");
-    assert_eq!(cloud.server(&id).host, "compute1");
+    let ActionError::Api(fault) = error else {
+        panic!("expected api, got {error:?}")
+    };
+    assert_eq!(fault.status, 500);
+    assert!(fault.request_id.is_some());
     assert!(cloud.nova.migrations().is_empty());
+    assert_eq!(
+        cloud.actions_posted(&id),
+        vec!["migrate"],
+        "a 500 is not sent again"
+    );
+}
+
+#[tokio::test]
+async fn a_503_on_a_read_is_sent_again_by_the_host() {
+    let cloud = Bench::start().await;
+    let id = cloud.active_on("compute1");
+    cloud.nova.inject(Fault::HttpStatus {
+        method: Some("GET".into()),
+        path_contains: id.clone(),
+        status: 503,
+        count: 2,
+    });
+    let readiness = readiness(
+        cloud
+            .run(
+                Phase::PreCondition,
+                &cold(&id, "compute1", Some("compute2")),
+            )
+            .await,
+    );
+    assert_eq!(readiness, wasm_action_host::Readiness::Proceed);
+    let reads = cloud
+        .requests_about(&id)
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(reads, 3, "two 503s, then the answer");
+}
+
+#[tokio::test]
+async fn a_migrate_dropped_before_nova_took_it_is_sent_again_once_nova_shows_nothing() {
+    let cloud = Bench::start().await;
+    let id = cloud.active_on("compute1");
+    cloud.nova.inject(Fault::DropConnection {
+        method: Some("POST".into()),
+        path_contains: "/action".into(),
+        count: 1,
+    });
+    let details = details(
+        cloud
+            .run(Phase::Execute, &cold(&id, "compute1", Some("compute2")))
+            .await,
+    );
+    assert_eq!(cloud.server(&id).host, "compute2");
+    let migrations = cloud.migrations_of(&id);
+    assert_eq!(migrations.len(), 1, "one migration in Nova: {migrations:?}");
+    assert_eq!(migrations[0].status, "confirmed");
+    assert!(
+        details.get("http_retries").is_none(),
+        "the host never resends a POST"
+    );
 }
 
 #[tokio::test]

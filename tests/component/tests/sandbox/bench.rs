@@ -15,6 +15,7 @@ pub const LIMITS: Limits = Limits {
     wall_clock: Duration::from_secs(60),
     grace: Duration::from_secs(5),
     response_body_bytes: 1 << 20,
+    retry_budget: Duration::from_secs(10),
 };
 
 /// The admin token of the double.

@@ -90,3 +90,110 @@ async fn the_twin_without_renewal_passes_the_401_on() {
         "a fixed token is not retried"
     );
 }
+
+/// A Keystone whose renewal fails with `failure` the first `outages` times, then works.
+#[derive(Debug)]
+struct FlakyRenewal {
+    outages: AtomicU32,
+    refuse: bool,
+    asked: AtomicU32,
+}
+
+impl FlakyRenewal {
+    fn new(outages: u32, refuse: bool) -> FlakyRenewal {
+        FlakyRenewal {
+            outages: AtomicU32::new(outages),
+            refuse,
+            asked: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Credentials for FlakyRenewal {
+    fn token(&self) -> BoxFuture<'_, Result<String, CredentialsError>> {
+        Box::pin(async { Ok("admin:admin:old".to_string()) })
+    }
+
+    fn renew<'a>(
+        &'a self,
+        _stale: &'a str,
+    ) -> BoxFuture<'a, Result<Option<String>, CredentialsError>> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let failing = self
+            .outages
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let refuse = self.refuse;
+        Box::pin(async move {
+            match (failing, refuse) {
+                (true, true) => Err(CredentialsError::refused("Keystone answered 401")),
+                (true, false) => Err(CredentialsError::unavailable("Keystone answered 503")),
+                (false, _) => Ok(Some("admin:admin:new".to_string())),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_renewal_that_fails_transiently_is_asked_again() {
+    let mut scene = Scene::new().await;
+    let keystone = Arc::new(FlakyRenewal::new(2, false));
+    scene.call.credentials = Some(keystone.clone());
+    reject_next_request_with_401(&scene);
+    let answer = scene
+        .run(
+            "well-behaved",
+            Phase::Execute,
+            serde_json::json!({"resource_id": scene.server}),
+        )
+        .await;
+    let Ok(Ok(PhaseOutput::Outcome(outcome))) = answer else {
+        panic!("expected an outcome, got {answer:?}")
+    };
+    assert_eq!(outcome.summary, "status 200");
+    assert_eq!(
+        keystone.asked.load(Ordering::SeqCst),
+        3,
+        "two outages, then a token"
+    );
+    let tokens: Vec<_> = scene
+        .nova
+        .requests()
+        .iter()
+        .map(|r| r.header("x-auth-token").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(tokens, vec!["admin:admin:old", "admin:admin:new"]);
+}
+
+#[tokio::test]
+async fn a_refused_renewal_is_denied_at_once_and_not_asked_again() {
+    let mut scene = Scene::new().await;
+    let keystone = Arc::new(FlakyRenewal::new(5, true));
+    scene.call.credentials = Some(keystone.clone());
+    reject_next_request_with_401(&scene);
+    let answer = scene
+        .run(
+            "well-behaved",
+            Phase::Execute,
+            serde_json::json!({"resource_id": scene.server}),
+        )
+        .await;
+    let Ok(Err(wasm_action_host::ActionError::Denied(problem))) = answer else {
+        panic!("expected denied, got {answer:?}")
+    };
+    assert!(problem.message.contains("HttpRequestDenied"), "{problem:?}");
+    assert_eq!(
+        keystone.asked.load(Ordering::SeqCst),
+        1,
+        "a refusal is final"
+    );
+    assert_eq!(scene.nova.requests().len(), 1, "nothing more reached Nova");
+    let denials = scene.denials();
+    assert!(
+        denials
+            .iter()
+            .any(|(_, reason)| reason.starts_with("no token") && reason.contains("refused")),
+        "{denials:?}"
+    );
+    scene.normal_call_succeeds().await;
+}
