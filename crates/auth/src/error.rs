@@ -183,3 +183,41 @@ fn catalog_words(available: &[String]) -> String {
         format!("the catalog has: {}", available.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AuthError;
+
+    #[test]
+    fn an_unreachable_or_failing_keystone_is_transient() {
+        let unreachable = AuthError::Unreachable {
+            url: "http://keystone:5000/v3/auth/tokens".into(),
+            reason: "connection refused".into(),
+        };
+        assert!(unreachable.is_transient());
+        for status in [500, 502, 503, 504, 429] {
+            let failing = AuthError::Keystone {
+                url: "http://keystone:5000/v3/auth/tokens".into(),
+                status,
+                message: "Service Unavailable".into(),
+            };
+            assert!(failing.is_transient(), "{status}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_or_a_bad_request_is_final() {
+        let refused = AuthError::Refused {
+            who: "user 'admin'".into(),
+            status: 401,
+            message: "The request you have made requires authentication.".into(),
+        };
+        assert!(!refused.is_transient());
+        let bad = AuthError::Keystone {
+            url: "http://keystone:5000/v3/auth/tokens".into(),
+            status: 400,
+            message: "Expecting to find domain in user".into(),
+        };
+        assert!(!bad.is_transient());
+    }
+}

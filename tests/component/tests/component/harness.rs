@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::ops::Deref;
 use std::time::Duration;
 use test_support::Cloud;
-use wasm_action_host::{Call, Phase, PhaseResult};
+use wasm_action_host::{Call, Phase, PhaseResult, Plugin, Runtime};
 
 pub use test_support::ADMIN;
 pub use test_support::migrate::*;
@@ -46,7 +46,16 @@ impl Bench {
 
     /// Runs one phase; a host error fails the test (these tests are about the action's answers).
     pub async fn run(&self, phase: Phase, params: &Value) -> PhaseResult {
-        let (runtime, plugin) = plugin();
+        self.run_on(plugin(), phase, params).await
+    }
+
+    /// As [`Bench::run`], on another runtime (other limits) and its load of the component.
+    pub async fn run_on(
+        &self,
+        (runtime, plugin): &(Runtime, Plugin),
+        phase: Phase,
+        params: &Value,
+    ) -> PhaseResult {
         runtime
             .call(plugin, &self.call, phase, &params.to_string())
             .await
