@@ -14,6 +14,7 @@ mod api;
 mod cold;
 mod failures;
 mod live;
+mod outage;
 mod policy;
 mod undo;
 

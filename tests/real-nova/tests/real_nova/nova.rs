@@ -26,8 +26,23 @@ impl RealBench {
 
     /// Runs one phase of the real component with `token`; a host error fails the test.
     pub async fn run_as(&self, token: &str, phase: Phase, params: &Value) -> PhaseResult {
+        self.run_at(&self.nova.endpoint, token, phase, params).await
+    }
+
+    /// Runs one phase as admin against `endpoint` (e.g. a proxy in front of Nova).
+    pub async fn run_through(&self, endpoint: &str, phase: Phase, params: &Value) -> PhaseResult {
+        self.run_at(endpoint, ADMIN, phase, params).await
+    }
+
+    async fn run_at(
+        &self,
+        endpoint: &str,
+        token: &str,
+        phase: Phase,
+        params: &Value,
+    ) -> PhaseResult {
         let (runtime, plugin) = plugin();
-        let mut call = Call::new(self.nova.endpoint.clone(), Some(token.into()));
+        let mut call = Call::new(endpoint, Some(token.into()));
         call.deadline = Some(Duration::from_secs(120));
         runtime
             .call(plugin, &call, phase, &params.to_string())
@@ -64,6 +79,33 @@ impl RealBench {
     /// `GET /os-migrations?instance_uuid=` (2.80), newest first.
     pub async fn migrations_of(&self, id: &str) -> Vec<Value> {
         self.nova.migrations_of(id).await
+    }
+
+    /// The address nova-api listens on (for a proxy in front of it).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let authority = self.nova.endpoint.trim_start_matches("http://");
+        let authority = authority.split('/').next().unwrap_or_default();
+        authority
+            .parse()
+            .unwrap_or_else(|e| panic!("nova-api's address {authority}: {e}"))
+    }
+
+    /// The actions Nova recorded for a server (`GET /servers/{id}/os-instance-actions`),
+    /// oldest first: `create`, `migrate`, `confirmResize`, ...
+    pub async fn instance_actions(&self, id: &str) -> Vec<String> {
+        let path = format!("/v2.1/servers/{id}/os-instance-actions");
+        let answer = self.request("GET", &path, None).await;
+        let mut actions: Vec<(String, String)> = answer.body["instanceActions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("instance actions of {id}: {answer:?}"))
+            .iter()
+            .map(|a| {
+                let text = |key: &str| a[key].as_str().unwrap_or_default().to_string();
+                (text("start_time"), text("action"))
+            })
+            .collect();
+        actions.sort();
+        actions.into_iter().map(|(_, action)| action).collect()
     }
 
     /// Posts a server action as an admin client other than the action.
