@@ -1,11 +1,20 @@
-"""``wasm_migrate``: OpenStack Watcher's migrate action, run by the sandboxed component.
+"""OpenStack Watcher actions run by sandboxed components.
 
-Registered under the ``watcher_actions`` entry point, so Watcher's applier loads it like its
-own actions. Parameters are those of Watcher's ``migrate`` (``resource_id``,
-``migration_type``, ``source_node``, ``destination_node``): an operator changes only the
-action name in a plan. The token and compute endpoint come from the same ``[nova]`` (or
-``[watcher_clients_auth]``) options and Keystone session Watcher's own Nova helper uses; the
-component never sees a password or the token.
+One implementation, :class:`SandboxedAction`, runs a Watcher action type with a component; it
+is used two ways:
+
+* ``wasm_migrate`` (:class:`WasmMigrate`), registered under the ``watcher_actions`` entry point,
+  so Watcher's applier loads it like its own actions: a plan names ``wasm_migrate`` instead of
+  ``migrate``. Options in ``[watcher_actions.wasm_migrate]``: ``component`` (a component file
+  instead of the built-in one), ``timeout`` (seconds, default 900), ``cache_dir``,
+  ``memory_mib``.
+* anything that runs an action type with a component: ``SandboxedAction.of_type(TYPE)`` with
+  the component and the sandbox's settings.
+
+Parameters are those of Watcher's ``migrate`` (``resource_id``, ``migration_type``,
+``source_node``, ``destination_node``). The token and compute endpoint come from the same
+``[nova]`` (or ``[watcher_clients_auth]``) options and Keystone session Watcher's own Nova
+helper uses; the component never sees a password or the token.
 
 How the outcomes map to Watcher's rules:
 
@@ -15,15 +24,14 @@ How the outcomes map to Watcher's rules:
   Nova's reason (never a silent ``False``).
 * abort: the migration was stopped (live aborted, or cold reverted from VERIFY_RESIZE) ->
   ``True`` (Watcher marks the action CANCELLED); an abort that could not happen raises.
-
-Options, in ``[watcher_actions.wasm_migrate]``: ``component`` (a component file instead of the
-built-in one), ``timeout`` (seconds, default 900), ``cache_dir``, ``memory_mib``.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
+from typing import Optional
 
 from oslo_config import cfg
 from oslo_log import log
@@ -36,61 +44,50 @@ import wasm_action
 
 LOG = log.getLogger(__name__)
 
-_plugins_lock = threading.Lock()
-_plugins: dict = {}
-_runtimes: dict = {}
+BUILTIN_PREFIX = "builtin:"
 
 
-def _warn_if_green():
-    """Under eventlet patching (opt-in since Watcher 17) a native call blocks every green
-    thread: actions would run one at a time. Say so once."""
-    global _warned
-    if not _warned and eventlet_helper.is_patched():
-        _warned = True
-        LOG.warning("wasm_migrate: eventlet monkey patching is on, so actions run one at a "
-                    "time; Watcher's default threading mode runs them in parallel "
-                    "(unset OS_WATCHER_DISABLE_EVENTLET_PATCHING)")
+@dataclass(frozen=True)
+class Component:
+    """Which component runs an action: one built into wasm_action (``builtin:NAME``) or a
+    file (a path)."""
 
-
-_warned = False
-
-
-def _plugin(component, cache_dir, memory_mib):
-    """One runtime per settings and one compiled plugin per component, for the process."""
-    with _plugins_lock:
-        settings = (cache_dir, memory_mib)
-        runtime = _runtimes.get(settings)
-        if runtime is None:
-            runtime = wasm_action.Runtime(cache_dir=cache_dir, memory_mib=memory_mib)
-            _runtimes[settings] = runtime
-        key = (settings, component)
-        plugin = _plugins.get(key)
-        if plugin is None:
-            plugin = runtime.load(component) if component else runtime.builtin("migrate")
-            LOG.info("wasm_migrate: %r ready (%s)", plugin, plugin.source)
-            _plugins[key] = plugin
-        return plugin
-
-
-class WasmMigrate(base.BaseAction):
-    """Migrates a server to another compute host with Nova's own migrate (2.56+).
-
-    Cold: ``migrate`` with a host, wait for VERIFY_RESIZE, ``confirmResize``, check the host.
-    Live: ``os-migrateLive``, wait for the migration to complete. Revert migrates back to
-    ``source_node``; abort stops a live migration or reverts a cold one in VERIFY_RESIZE.
-    """
-
-    MIGRATION_TYPE = "migration_type"
-    LIVE_MIGRATION = "live"
-    COLD_MIGRATION = "cold"
-    DESTINATION_NODE = "destination_node"
-    SOURCE_NODE = "source_node"
+    builtin: Optional[str] = None
+    path: Optional[str] = None
 
     @classmethod
-    def get_config_opts(cls):
+    def parse(cls, text: str) -> "Component":
+        """``builtin:NAME`` or the path of a component file."""
+        text = text.strip()
+        if text.startswith(BUILTIN_PREFIX):
+            return cls(builtin=text[len(BUILTIN_PREFIX):])
+        return cls(path=text)
+
+    def load(self, runtime: wasm_action.Runtime) -> wasm_action.Plugin:
+        if self.builtin is not None:
+            return runtime.builtin(self.builtin)
+        return runtime.load(self.path)
+
+    def __str__(self) -> str:
+        return BUILTIN_PREFIX + self.builtin if self.builtin is not None else str(self.path)
+
+
+BUILTIN_MIGRATE = Component(builtin="migrate")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The sandbox's settings for every call of an action: the call's deadline, where compiled
+    components are kept, the largest memory of one instance."""
+
+    timeout: float = 900.0
+    cache_dir: Optional[str] = None
+    memory_mib: Optional[int] = None
+
+    @staticmethod
+    def options() -> list:
+        """The options that set these, in the group of whoever declares them."""
         return [
-            cfg.StrOpt("component", help="A migrate component (.wasm) to run instead of the "
-                       "one built into wasm_action."),
             cfg.FloatOpt("timeout", default=900.0, min=1.0,
                          help="Seconds a migration may take before it is reported as "
                          "timed out."),
@@ -99,27 +96,95 @@ class WasmMigrate(base.BaseAction):
             cfg.IntOpt("memory_mib", min=1, help="Largest memory of one sandbox (default 64)."),
         ]
 
-    def __init__(self, config, osc=None):
+    @classmethod
+    def from_config(cls, config) -> "Sandbox":
+        """From a loader's config (a dict of the declared options); unset ones keep their
+        defaults."""
+        config = config or {}
+        timeout = config.get("timeout")
+        return cls(timeout=float(cls.timeout if timeout is None else timeout),
+                   cache_dir=config.get("cache_dir"), memory_mib=config.get("memory_mib"))
+
+
+_plugins_lock = threading.Lock()
+_plugins: dict = {}
+_runtimes: dict = {}
+
+
+def runtime(sandbox: Sandbox) -> wasm_action.Runtime:
+    """One runtime per settings, for the process. Raises what creating one raises (e.g. for a
+    cache directory that cannot be made)."""
+    with _plugins_lock:
+        return _runtime(sandbox)
+
+
+def _runtime(sandbox):
+    settings = (sandbox.cache_dir, sandbox.memory_mib)
+    made = _runtimes.get(settings)
+    if made is None:
+        made = wasm_action.Runtime(cache_dir=sandbox.cache_dir, memory_mib=sandbox.memory_mib)
+        _runtimes[settings] = made
+    return made
+
+
+def plugin(component: Component, sandbox: Sandbox) -> wasm_action.Plugin:
+    """One compiled plugin per component and settings, for the process. Raises what loading
+    raises (``OSError`` for a file that cannot be read, ``ValueError`` for an unknown
+    built-in, ``wasm_action.LoadError`` for a file that is not a component)."""
+    with _plugins_lock:
+        key = (sandbox.cache_dir, sandbox.memory_mib, component)
+        loaded = _plugins.get(key)
+        if loaded is None:
+            loaded = component.load(_runtime(sandbox))
+            LOG.info("wasm_action: %s ready: %r (%s)", component, loaded, loaded.source)
+            _plugins[key] = loaded
+        return loaded
+
+
+_warned = False
+
+
+def _warn_if_green():
+    """Under eventlet patching (opt-in since Watcher 17) a native call blocks every green
+    thread: actions would run one at a time. Say so once."""
+    global _warned
+    if not _warned and eventlet_helper.is_patched():
+        _warned = True
+        LOG.warning("wasm_action: eventlet monkey patching is on, so sandboxed actions run one "
+                    "at a time; Watcher's default threading mode runs them in parallel "
+                    "(unset OS_WATCHER_DISABLE_EVENTLET_PATCHING)")
+
+
+class SandboxedAction(base.BaseAction):
+    """A Watcher action type run by a component, phase by phase, each call in a fresh sandbox.
+
+    ``action_type`` is the type it runs as (what its logs and failure messages name);
+    ``schema``, when given, is the JSON Schema Watcher's own action of that type declares, so
+    that the parameters are held to what Watcher expects of the type as well as to the
+    component's own validation.
+    """
+
+    def __init__(self, config, osc=None, *, action_type: str, component: Component,
+                 sandbox: Sandbox, schema: Optional[dict] = None):
         super().__init__(config, osc)
+        self.action_type = action_type
+        self.component = component
+        self.sandbox = sandbox
+        self._schema = schema
         self._nova = None
 
-    def _option(self, name, default=None):
-        # The loader's config is a dict of this action's options (``get_config_opts``).
-        value = (self.config or {}).get(name)
-        return default if value is None else value
+    @staticmethod
+    def of_type(action_type: str) -> type:
+        """The class that runs ``action_type`` (its type's own attributes, e.g. migrate's)."""
+        return {"migrate": SandboxedMigrate}.get(action_type, SandboxedAction)
 
     @property
     def plugin(self) -> wasm_action.Plugin:
-        return _plugin(self._option("component"), self._option("cache_dir"),
-                       self._option("memory_mib"))
+        return plugin(self.component, self.sandbox)
 
     @property
     def schema(self):
-        return self.plugin.schema()
-
-    @property
-    def migration_type(self):
-        return self.input_parameters.get(self.MIGRATION_TYPE)
+        return self._schema if self._schema is not None else self.plugin.schema()
 
     def validate_parameters(self):
         # The component's own validation names every wrong field, then the JSON Schema as
@@ -140,7 +205,7 @@ class WasmMigrate(base.BaseAction):
         verify = getattr(session, "verify", True)
         if verify is False and str(endpoint).startswith("https:"):
             raise exception.ActionExecutionFailure(message=(
-                "wasm_migrate verifies TLS: [nova] insecure = true is not supported; "
+                f"{self.action_type} verifies TLS: [nova] insecure = true is not supported; "
                 "set [nova] cafile to the cloud's CA instead"))
 
         def renew(stale):
@@ -153,7 +218,7 @@ class WasmMigrate(base.BaseAction):
             "token": session.get_token,
             "renew": renew,
             "cacert": verify if isinstance(verify, str) else None,
-            "deadline": float(self._option("timeout", 900.0)),
+            "deadline": float(self.sandbox.timeout),
             "request_id": f"req-{uuid.uuid4()}",
         }
 
@@ -163,10 +228,10 @@ class WasmMigrate(base.BaseAction):
         try:
             return self.plugin.run(phase, params, **self._context())
         except wasm_action.WasmActionError as e:
-            LOG.error("wasm_migrate %s of server %s failed (%s): %s", phase,
-                      params.get("resource_id"), e.kind, e)
+            LOG.error("%s %s of %s failed (%s): %s", self.action_type, phase,
+                      params.get(self.RESOURCE_ID), e.kind, e)
             raise exception.ActionExecutionFailure(
-                message=f"wasm_migrate {phase} failed ({e.kind}): {e}") from e
+                message=f"{self.action_type} {phase} failed ({e.kind}): {e}") from e
 
     def pre_condition(self):
         readiness = self._run("pre-condition")
@@ -175,21 +240,21 @@ class WasmMigrate(base.BaseAction):
 
     def execute(self):
         outcome = self._run("execute")
-        LOG.info("wasm_migrate: %s", outcome.summary)
+        LOG.info("%s: %s", self.action_type, outcome.summary)
         return True
 
     def revert(self):
         outcome = self._run("revert")
-        LOG.info("wasm_migrate revert: %s", outcome.summary)
+        LOG.info("%s revert: %s", self.action_type, outcome.summary)
         return True
 
     def abort(self):
         outcome = self._run("abort")
-        LOG.info("wasm_migrate abort: %s", outcome.summary)
+        LOG.info("%s abort: %s", self.action_type, outcome.summary)
         return True
 
     def check_abort(self):
-        # Both kinds can be stopped: live by Nova's abort, cold by reverting VERIFY_RESIZE.
+        # The component says whether there is something to stop: its abort raises when not.
         return True
 
     def post_condition(self):
@@ -202,4 +267,62 @@ class WasmMigrate(base.BaseAction):
                 return self.plugin.describe(dict(self.input_parameters))
             except wasm_action.InvalidInput:
                 pass
+        return f"{self.action_type}, run by the component {self.component} (sandboxed)"
+
+
+class SandboxedMigrate(SandboxedAction):
+    """Migrates a server to another compute host with Nova's own migrate (2.56+).
+
+    Cold: ``migrate`` with a host, wait for VERIFY_RESIZE, ``confirmResize``, check the host.
+    Live: ``os-migrateLive``, wait for the migration to complete. Revert migrates back to
+    ``source_node``; abort stops a live migration or reverts a cold one in VERIFY_RESIZE (both
+    kinds can be stopped, so ``check_abort`` is true for both).
+
+    The attributes of Watcher's own ``Migrate`` that describe its parameters are here too.
+    """
+
+    MIGRATION_TYPE = "migration_type"
+    LIVE_MIGRATION = "live"
+    COLD_MIGRATION = "cold"
+    DESTINATION_NODE = "destination_node"
+    SOURCE_NODE = "source_node"
+
+    @property
+    def instance_uuid(self):
+        return self.resource_id
+
+    @property
+    def migration_type(self):
+        return self.input_parameters.get(self.MIGRATION_TYPE)
+
+    @property
+    def destination_node(self):
+        return self.input_parameters.get(self.DESTINATION_NODE)
+
+    @property
+    def source_node(self):
+        return self.input_parameters.get(self.SOURCE_NODE)
+
+    def get_description(self):
+        if self.input_parameters:
+            return super().get_description()
         return "Moving a VM instance from source_node to destination_node (sandboxed)"
+
+
+class WasmMigrate(SandboxedMigrate):
+    """``wasm_migrate``: Watcher's migrate, run by the built-in migrate component (or the one
+    ``[watcher_actions.wasm_migrate] component`` names).
+    """
+
+    @classmethod
+    def get_config_opts(cls):
+        return [
+            cfg.StrOpt("component", help="A migrate component (.wasm) to run instead of the "
+                       "one built into wasm_action."),
+        ] + Sandbox.options()
+
+    def __init__(self, config, osc=None):
+        path = (config or {}).get("component")
+        component = Component(path=path) if path else BUILTIN_MIGRATE
+        super().__init__(config, osc, action_type="wasm_migrate", component=component,
+                         sandbox=Sandbox.from_config(config))
