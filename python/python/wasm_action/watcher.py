@@ -8,8 +8,9 @@ is used two ways:
   ``migrate``. Options in ``[watcher_actions.wasm_migrate]``: ``component`` (a component file
   instead of the built-in one), ``timeout`` (seconds, default 900), ``cache_dir``,
   ``memory_mib``.
-* anything that runs an action type with a component: ``SandboxedAction.of_type(TYPE)`` with
-  the component and the sandbox's settings.
+* the ``wasm`` workflow engine (:mod:`wasm_action.watcher_engine`), which runs the action types
+  Watcher's strategies emit (plain ``migrate``) with a component, and every other type with
+  Watcher's own action.
 
 Parameters are those of Watcher's ``migrate`` (``resource_id``, ``migration_type``,
 ``source_node``, ``destination_node``). The token and compute endpoint come from the same
@@ -312,6 +313,10 @@ class SandboxedMigrate(SandboxedAction):
 class WasmMigrate(SandboxedMigrate):
     """``wasm_migrate``: Watcher's migrate, run by the built-in migrate component (or the one
     ``[watcher_actions.wasm_migrate] component`` names).
+
+    Being a ``watcher_actions`` entry point, it is also what Watcher's applier loads at start:
+    :meth:`get_description` checks the ``wasm`` workflow engine's options then (see
+    :func:`wasm_action.watcher_engine.check_selected_engine`).
     """
 
     @classmethod
@@ -326,3 +331,18 @@ class WasmMigrate(SandboxedMigrate):
         component = Component(path=path) if path else BUILTIN_MIGRATE
         super().__init__(config, osc, action_type="wasm_migrate", component=component,
                          sandbox=Sandbox.from_config(config))
+
+    def get_description(self):
+        """The component's description of these parameters (a generic one without them).
+
+        Watcher 17 calls this from one place only: ``Syncer.sync()`` (``applier/sync.py``),
+        which ``watcher-applier`` runs at start, before its RPC server, on every
+        ``watcher_actions`` entry point. The ``wasm`` workflow engine itself is loaded only
+        when a plan is applied (``DefaultApplier.engine``), so this is where its options are
+        checked at start: a bad one raises here, out of ``Syncer.sync()``, and the applier
+        does not start.
+        """
+        from wasm_action import watcher_engine  # it imports this module
+
+        watcher_engine.check_selected_engine()
+        return super().get_description()
