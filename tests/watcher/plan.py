@@ -3,20 +3,29 @@
 Usage: ``python plan.py SCENARIO`` (JSON text or a file)::
 
     {"cloud": {...as driver.py...}, "conf": {...optional, as driver.py...},
-     "max_workers": 4,
-     "actions": [{"uuid": "...", "action_type": "wasm_migrate",
+     "workflow_engine": "taskflow",        # or "wasm" ([watcher_applier] workflow_engine)
+     "max_workers": 4,                     # [watcher_workflow_engines.<engine>] max_workers
+     "start": true,                        # false: no Syncer.sync() before the plan
+     "actions": [{"uuid": "...", "action_type": "migrate",
                   "input_parameters": {...}, "parents": ["<uuid>", ...]}, ...]}
 
-What watcher-applier does when the decision engine hands it a plan: the plan and its actions are
-rows of Watcher's database (SQLite in a temporary directory here, schema from Watcher's own
-models), and ``DefaultActionPlanHandler.execute`` runs them: ``DefaultApplier`` loads the
-``taskflow`` workflow engine, which builds a graph flow of the actions and runs it with the
-parallel engine; every action goes through the same pre-condition / execute / post-condition
-container as in production, updating its state in the database. Notifications go to
-oslo.messaging's ``noop`` driver over the ``fake`` transport instead of a bus.
+What watcher-applier does at start and when the decision engine hands it a plan: the plan and
+its actions are rows of Watcher's database (SQLite in a temporary directory here, schema from
+Watcher's own models). First ``Syncer.sync()``, as watcher-applier's ``main`` runs it before its
+RPC server (every ``watcher_actions`` entry point loaded, its description synced); an exception
+there is the applier failing to start: reported as ``start.error``, and the plan is not run.
+Then ``DefaultActionPlanHandler.execute`` runs the plan: ``DefaultApplier`` loads the selected
+workflow engine, which builds a graph flow of the actions and runs it with taskflow's parallel
+engine; every action goes through the same pre-condition / execute / post-condition container
+as in production, updating its state in the database. Notifications go to oslo.messaging's
+``noop`` driver over the ``fake`` transport instead of a bus.
 
-Prints one JSON line: ``{"plan": {"state", "status_message"}, "seconds",
-"actions": [{"uuid", "action_type", "state", "status_message"}, ...]}``.
+Prints one JSON line: ``{"start": {"error"}, "engine", "plan": {"state", "status_message"},
+"seconds", "actions": [{"uuid", "action_type", "state", "status_message", "class",
+"reported_type"}, ...]}``. ``engine`` is the class of the workflow engine that ran the actions;
+``class`` is the class of the action object its factory made for the container (null when none
+was made), ``reported_type`` that object's ``action_type`` attribute, if it has one. ``error``
+is ``{"class", "module", "message"}`` or null.
 """
 
 import json
@@ -25,6 +34,9 @@ import tempfile
 import time
 
 import driver  # the same watcher.conf and service setup as the action driver
+
+# What each action container got from its engine's action factory: uuid -> (engine, action).
+_made = {}
 
 
 def create_plan(context, actions):
@@ -77,16 +89,77 @@ def serialise_sqlite_writers():
         return statement, parameters
 
 
+def record_actions_made():
+    """Watches the containers' ``action`` property (where the engine's factory is called)
+    without changing it, to report which class ran each action."""
+    from watcher.applier.workflow_engine import base
+
+    made = base.BaseTaskFlowActionContainer.action.fget
+
+    def action(container):
+        loaded = made(container)
+        _made[container._db_action.uuid] = (container.engine, loaded)
+        return loaded
+
+    base.BaseTaskFlowActionContainer.action = property(action)
+
+
+def qualified(thing):
+    kind = type(thing)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def error_of(exc):
+    return {"class": type(exc).__name__, "module": type(exc).__module__, "message": str(exc)}
+
+
+def start():
+    """watcher-applier's main() between prepare_service and launching its service."""
+    from watcher.applier import sync
+
+    try:
+        sync.Syncer().sync()
+    except Exception as exc:  # noqa: BLE001  the applier would exit with it
+        print(f"plan.py: watcher-applier would not start: {exc!r}", file=sys.stderr, flush=True)
+        return error_of(exc)
+    return None
+
+
+def report_of(context, plan, start_error, seconds):
+    from watcher import objects
+
+    plan = objects.ActionPlan.get_by_uuid(context, plan.uuid)
+    actions = objects.Action.list(context, filters={"action_plan_uuid": plan.uuid})
+    engines = {qualified(engine) for engine, _ in _made.values()}
+
+    def action(record):
+        engine_and_action = _made.get(record.uuid)
+        loaded = engine_and_action[1] if engine_and_action else None
+        return {"uuid": record.uuid, "action_type": record.action_type, "state": record.state,
+                "status_message": record.status_message,
+                "class": qualified(loaded) if loaded is not None else None,
+                "reported_type": getattr(loaded, "action_type", None)}
+
+    return {
+        "start": {"error": start_error},
+        "engine": engines.pop() if len(engines) == 1 else sorted(engines) or None,
+        "plan": {"state": plan.state, "status_message": plan.status_message},
+        "seconds": seconds,
+        "actions": [action(a) for a in actions],
+    }
+
+
 def run(scenario):
     from oslo_config import cfg
 
+    engine = scenario.get("workflow_engine", "taskflow")
     with tempfile.TemporaryDirectory(prefix="watcher-plan-") as directory:
         extra = {
             "DEFAULT": {"transport_url": "fake:/"},
             "oslo_messaging_notifications": {"driver": "noop"},
             "database": {"connection": f"sqlite:///{directory}/watcher.sqlite"},
-            "watcher_applier": {"workflow_engine": "taskflow"},
-            "watcher_workflow_engines.taskflow": {
+            "watcher_applier": {"workflow_engine": engine},
+            f"watcher_workflow_engines.{engine}": {
                 "max_workers": str(scenario.get("max_workers", 4))},
         }
         for section, options in scenario.get("conf", {}).items():
@@ -94,7 +167,6 @@ def run(scenario):
         config = driver.write_config(directory, scenario["cloud"], extra)
         driver.init_watcher(config)
 
-        from watcher import objects
         from watcher.applier.action_plan import default as plan_handler
         from watcher.common import context as watcher_context
         from watcher.common import rpc
@@ -103,21 +175,16 @@ def run(scenario):
         rpc.init(cfg.CONF)
         migration.create_schema()
         serialise_sqlite_writers()
+        record_actions_made()
         context = watcher_context.make_context(is_admin=True)
         plan = create_plan(context, scenario["actions"])
 
+        start_error = start() if scenario.get("start", True) else None
         started = time.monotonic()
-        plan_handler.DefaultActionPlanHandler(context, None, plan.uuid).execute()
-        seconds = time.monotonic() - started
-
-        plan = objects.ActionPlan.get_by_uuid(context, plan.uuid)
-        actions = objects.Action.list(context, filters={"action_plan_uuid": plan.uuid})
-        print(json.dumps({
-            "plan": {"state": plan.state, "status_message": plan.status_message},
-            "seconds": round(seconds, 3),
-            "actions": [{"uuid": a.uuid, "action_type": a.action_type, "state": a.state,
-                         "status_message": a.status_message} for a in actions],
-        }), flush=True)
+        if start_error is None:
+            plan_handler.DefaultActionPlanHandler(context, None, plan.uuid).execute()
+        seconds = round(time.monotonic() - started, 3)
+        print(json.dumps(report_of(context, plan, start_error, seconds)), flush=True)
 
 
 def main():
