@@ -14,7 +14,9 @@ Control API (no auth), under ``/_harness`` on the same port:
   GET/PUT/DELETE /_harness/faults   {"fail": ["finish_migration:error#1", ...],
                                       "delays": {"live_migration": 3}}
       "METHOD:KIND" with KIND "error" (default) or "rollback"; "#N" = the next N calls only.
+  POST /_harness/servers            {"host": "compute1"}: boots one more server there (ACTIVE)
   POST /_harness/servers/ID/stop    os-stop, then wait for SHUTOFF
+  GET  /_harness/requests           every compute API request: {"method", "path", "version"}
   GET  /_harness/log                the last 400 captured log lines
 """
 
@@ -218,24 +220,27 @@ class Cloud(integrated_helpers._IntegratedTestBase):
         demo_admin = api_client.TestOpenStackClient(
             "admin", base, project_id="demo", roles=["reader", "member", "admin"])
         demo_admin.microversion = "2.74"
-        servers = []
-        for i in range(count):
-            host = self.HOSTS[i % len(self.HOSTS)]
-            body = self._build_server(name=f"server{i}", networks="none", host=host)
-            server = demo_admin.post_server({"server": body})
-            deadline = time.time() + timeout
-            while True:
-                server = demo_admin.get_server(server["id"])
-                if server["status"] == "ACTIVE":
-                    break
-                if server["status"] == "ERROR" or time.time() > deadline:
-                    raise RuntimeError(
-                        f"server{i} on {host} did not become ACTIVE within {timeout} s "
-                        f"(status {server['status']}): {server.get('fault')}")
-                time.sleep(0.05)
-            servers.append({"id": server["id"], "host": server["OS-EXT-SRV-ATTR:host"]})
         self.demo_admin = demo_admin
-        return servers
+        self.booted = 0
+        return [self.boot_on(self.HOSTS[i % len(self.HOSTS)], timeout) for i in range(count)]
+
+    def boot_on(self, host, timeout=60):
+        """Boots one more server in project ``demo`` on ``host`` and waits for ACTIVE."""
+        name = f"server{self.booted}"
+        self.booted += 1
+        body = self._build_server(name=name, networks="none", host=host)
+        server = self.demo_admin.post_server({"server": body})
+        deadline = time.time() + timeout
+        while True:
+            server = self.demo_admin.get_server(server["id"])
+            if server["status"] == "ACTIVE":
+                break
+            if server["status"] == "ERROR" or time.time() > deadline:
+                raise RuntimeError(
+                    f"{name} on {host} did not become ACTIVE within {timeout} s "
+                    f"(status {server['status']}): {server.get('fault')}")
+            time.sleep(0.05)
+        return {"id": server["id"], "host": server["OS-EXT-SRV-ATTR:host"]}
 
     def stop_server(self, server_id, timeout=30):
         self.demo_admin.post_server_action(server_id, {"os-stop": None})
@@ -274,6 +279,12 @@ def control_app(cloud):
             if path.startswith("/_harness/servers/") and path.endswith("/stop"):
                 cloud.stop_server(path.split("/")[3])
                 return respond(start_response, "200 OK", {"status": "SHUTOFF"})
+            if path == "/_harness/servers" and method == "POST":
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+                spec = json.loads(environ["wsgi.input"].read(size) or b"{}")
+                return respond(start_response, "200 OK", cloud.boot_on(spec["host"]))
+            if path == "/_harness/requests":
+                return respond(start_response, "200 OK", REQUESTS.view())
             if path == "/_harness/log":
                 return respond(start_response, "200 OK", cloud.log_tail())
             return respond(start_response, "404 Not Found", {"error": f"no {method} {path}"})
@@ -283,8 +294,35 @@ def control_app(cloud):
     return app
 
 
+class RequestLog:
+    """The compute API requests nova-api received: method, path and the microversion asked."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+
+    def wrap(self, app):
+        def logged(environ, start_response):
+            with self.lock:
+                self.requests.append({
+                    "method": environ.get("REQUEST_METHOD"),
+                    "path": environ.get("PATH_INFO", ""),
+                    "version": environ.get("HTTP_OPENSTACK_API_VERSION")
+                    or environ.get("HTTP_X_OPENSTACK_NOVA_API_VERSION"),
+                })
+            return app(environ, start_response)
+        return logged
+
+    def view(self):
+        with self.lock:
+            return list(self.requests)
+
+
+REQUESTS = RequestLog()
+
+
 def serve(cloud):
-    nova_api = TokenAuth(nova_wsgi.Loader().load_app("osapi_compute"))
+    nova_api = REQUESTS.wrap(TokenAuth(nova_wsgi.Loader().load_app("osapi_compute")))
     control = control_app(cloud)
 
     def app(environ, start_response):

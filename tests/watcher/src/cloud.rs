@@ -105,4 +105,72 @@ impl RealCloud {
     pub fn migrations_of(&self, id: &str) -> Vec<Value> {
         self.runtime.block_on(self.nova.migrations_of(id))
     }
+
+    /// A path under the harness's control endpoint (it shares nova-api's port).
+    fn control(&self, rest: &str) -> String {
+        let url = self.nova.control.trim_start_matches("http://");
+        let base = url.find('/').map_or("", |slash| &url[slash..]);
+        format!("{base}{rest}")
+    }
+
+    /// Boots one more server on `host` (project `demo`) and waits until it is ACTIVE.
+    pub fn boot_on(&self, host: &str) -> String {
+        let body = serde_json::json!({"host": host});
+        let path = self.control("/servers");
+        let answer = self
+            .runtime
+            .block_on(self.nova.request("POST", &path, Some(body)));
+        assert_eq!(answer.status, 200, "boot on {host}: {answer:?}");
+        answer.body["id"]
+            .as_str()
+            .expect("the new server's id")
+            .to_string()
+    }
+
+    /// Stops a server (os-stop, then SHUTOFF) through the harness.
+    pub fn stop(&self, id: &str) {
+        let path = self.control(&format!("/servers/{id}/stop"));
+        let answer = self
+            .runtime
+            .block_on(self.nova.request("POST", &path, None));
+        assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
+    }
+
+    /// The microversion of every compute API request nova-api received whose path contains
+    /// `path_contains`, in order (from the harness's request log).
+    pub fn request_versions(&self, path_contains: &str) -> Vec<String> {
+        let path = self.control("/requests");
+        let answer = self.runtime.block_on(self.nova.request("GET", &path, None));
+        let requests = answer.body.as_array().cloned().unwrap_or_default();
+        requests
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains(path_contains))
+            })
+            .map(|r| r["version"].as_str().unwrap_or("none").to_string())
+            .collect()
+    }
+
+    /// The nova-compute service of `host`, as `GET /os-services` shows it.
+    pub fn compute_service(&self, host: &str) -> Value {
+        let path = format!("/v2.1/os-services?binary=nova-compute&host={host}");
+        let answer = self.runtime.block_on(self.nova.request("GET", &path, None));
+        answer.body["services"][0].clone()
+    }
+
+    /// Disables the nova-compute service of `host`, as an operator would.
+    pub fn disable_compute(&self, host: &str) {
+        let id = self.compute_service(host)["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no nova-compute service on {host}"))
+            .to_string();
+        let body = serde_json::json!({"status": "disabled", "disabled_reason": "maintenance"});
+        let path = format!("/v2.1/os-services/{id}");
+        let answer = self
+            .runtime
+            .block_on(self.nova.request("PUT", &path, Some(body)));
+        assert_eq!(answer.status, 200, "disabling {host}: {answer:?}");
+    }
 }

@@ -12,6 +12,7 @@
 
 pub mod cloud;
 pub mod driver;
+pub mod services;
 pub mod venv;
 
 pub use cloud::{DoubleCloud, RealCloud};

@@ -69,7 +69,7 @@ async fn abort_while_resizing_is_unsupported_and_changes_nothing() {
 #[tokio::test]
 async fn abort_of_a_running_live_migration_cancels_it() {
     let mut timings = Timings::fast();
-    timings.live_copy = Duration::from_secs(2);
+    timings.live_copy = Duration::from_secs(5);
     let cloud = Bench::with_timings(timings).await;
     let id = cloud.active_on("compute1");
     let migrate = json!({"os-migrateLive": {"host": "compute2", "block_migration": "auto"}});
