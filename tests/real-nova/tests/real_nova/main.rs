@@ -15,6 +15,7 @@ mod cold;
 mod failures;
 mod live;
 mod outage;
+mod placement;
 mod policy;
 mod undo;
 
