@@ -6,9 +6,14 @@ test can slow down or make fail, Cinder/Neutron/Glance fixtures, ``fake://`` mes
 Everything runs in this one (eventlet) process.
 
 Usage: ``python harness.py [--servers N] [--boot-timeout S]``. Prints one JSON ready line on stdout:
-``{"endpoint", "hosts", "servers": [{"id", "host"}], "control"}``, then serves until stdin
-closes or SIGTERM. Nova's logs are captured in memory; the last ones are printed to stderr on a
-startup failure and served at ``GET <control>/log``.
+``{"endpoint", "placement", "hosts", "servers": [{"id", "host"}], "control"}``, then serves until
+stdin closes or SIGTERM. Nova's logs are captured in memory; the last ones are printed to stderr on
+a startup failure and served at ``GET <control>/log``.
+
+Placement: the very WSGI app that PlacementFixture installs as an in-process intercept (which
+Nova's services reach) is also served on a socket of its own, ``placement`` in the ready line
+(``http://127.0.0.1:PORT``, the API at the root), so other processes see the same resource
+providers, inventories, usages and allocations. Its auth is the same stand-in as nova-api's.
 
 Control API (no auth), under ``/_harness`` on the same port:
   GET/PUT/DELETE /_harness/faults   {"fail": ["finish_migration:error#1", ...],
@@ -32,11 +37,13 @@ import signal  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+import urllib.parse  # noqa: E402
 
 import eventlet  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 # nova.api.wsgi uses webob.dec without importing it (nova's own imports usually did it first).
 import webob.dec  # noqa: E402,F401
+import wsgi_intercept  # noqa: E402
 
 from nova import exception  # noqa: E402
 from nova.api import wsgi as nova_wsgi  # noqa: E402
@@ -157,13 +164,39 @@ fake.HarnessDriver = HarnessDriver
 # Auth stand-in.
 
 
+def token_identity(environ):
+    """``X-Auth-Token: USER:PROJECT[:ROLES]`` as ``(user, project, roles)``; None without one.
+
+    Roles are comma-separated; default ``reader,member``; user ``admin`` always gets ``admin``.
+    The Keystone double's tokens have this form (``admin:admin:admin``).
+    """
+    parts = (environ.get("HTTP_X_AUTH_TOKEN") or "").split(":")
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        return None
+    user, project = parts[0], parts[1]
+    roles = [r for r in (parts[2].split(",") if len(parts) > 2 else []) if r]
+    roles = roles or ["reader", "member"]
+    if user == "admin" and "admin" not in roles:
+        roles.append("admin")
+    return user, project, roles
+
+
+def unauthorized(start_response):
+    """keystonemiddleware's 401."""
+    body = json.dumps({"error": {
+        "code": 401, "title": "Unauthorized",
+        "message": "The request you have made requires authentication."}}).encode()
+    start_response("401 Unauthorized", [("Content-Type", "application/json"),
+                                        ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class TokenAuth:
     """A test-only stand-in for keystonemiddleware (Nova 34 has no noauth2): NOT real auth.
 
-    ``X-Auth-Token: USER:PROJECT[:ROLES]`` (roles comma-separated; default ``reader,member``;
-    user ``admin`` always gets the ``admin`` role) becomes the headers that the functional
-    fixtures' stubbed NovaKeystoneContext turns into a RequestContext. Without a token an API
-    path answers 401 like keystonemiddleware; version discovery needs none.
+    The token (see ``token_identity``) becomes the headers that the functional fixtures' stubbed
+    NovaKeystoneContext turns into a RequestContext. Without a token an API path answers 401 like
+    keystonemiddleware; version discovery needs none.
     """
 
     def __init__(self, app):
@@ -173,23 +206,53 @@ class TokenAuth:
         path = environ.get("PATH_INFO", "")
         if path.rstrip("/") in ("", "/v2", "/v2.1"):
             return self.app(environ, start_response)
-        parts = (environ.get("HTTP_X_AUTH_TOKEN") or "").split(":")
-        if len(parts) < 2 or not parts[0] or not parts[1]:
-            body = json.dumps({"error": {
-                "code": 401, "title": "Unauthorized",
-                "message": "The request you have made requires authentication."}}).encode()
-            start_response("401 Unauthorized", [("Content-Type", "application/json"),
-                                                ("Content-Length", str(len(body)))])
-            return [body]
-        user, project = parts[0], parts[1]
-        roles = [r for r in (parts[2].split(",") if len(parts) > 2 else []) if r]
-        roles = roles or ["reader", "member"]
-        if user == "admin" and "admin" not in roles:
-            roles.append("admin")
+        identity = token_identity(environ)
+        if identity is None:
+            return unauthorized(start_response)
+        user, project, roles = identity
         environ["HTTP_X_AUTH_USER"] = user
         environ["HTTP_X_AUTH_PROJECT_ID"] = project
         environ["HTTP_X_ROLES"] = ",".join(roles)
         return self.app(environ, start_response)
+
+
+class PlacementTokenAuth:
+    """The same stand-in in front of the fixture's Placement app: NOT real auth.
+
+    PlacementFixture runs Placement with ``auth_strategy = noauth2``: its NoAuthMiddleware reads
+    ``X-Auth-Token: USER:PROJECT`` (so ``admin:admin:admin`` would be project ``admin:admin``)
+    and the roles from ``X-Roles`` (or ``admin`` for user ``admin``, none otherwise). This
+    rewrites a ``USER:PROJECT[:ROLES]`` token into that form, so a token means the same to both
+    APIs; Placement's own policy (``role:admin`` for providers, inventories, usages,
+    allocations) then decides. Without a token: 401, except version discovery at ``/``.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "") in ("", "/"):
+            return self.app(environ, start_response)
+        identity = token_identity(environ)
+        if identity is None:
+            return unauthorized(start_response)
+        user, project, roles = identity
+        environ["HTTP_X_AUTH_TOKEN"] = f"{user}:{project}"
+        environ["HTTP_X_ROLES"] = ",".join(roles)
+        return self.app(environ, start_response)
+
+
+def placement_app(cloud):
+    """The WSGI app PlacementFixture installed as its wsgi-intercept (the one Nova's report
+    client reaches), not a second instance: same config, database, policy."""
+    endpoint = urllib.parse.urlsplit(cloud.placement_fixture.endpoint)
+    key = (endpoint.hostname, endpoint.port or 80)
+    try:
+        app_fn, _script_name = wsgi_intercept._wsgi_intercept[key]
+    except KeyError:
+        raise RuntimeError(f"PlacementFixture's intercept for {key} is not installed; "
+                           f"installed: {sorted(wsgi_intercept._wsgi_intercept)}") from None
+    return app_fn()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,7 +384,16 @@ class RequestLog:
 REQUESTS = RequestLog()
 
 
+def listen(app):
+    """Serves ``app`` on 127.0.0.1 at a free port (eventlet wsgi, quiet); returns the port."""
+    sock = eventlet.listen(("127.0.0.1", 0))
+    quiet = open(os.devnull, "w")
+    eventlet.spawn(eventlet.wsgi.server, sock, app, log=quiet, log_output=False)
+    return sock.getsockname()[1]
+
+
 def serve(cloud):
+    """nova-api (with the control API) and Placement, each on a port of its own."""
     nova_api = REQUESTS.wrap(TokenAuth(nova_wsgi.Loader().load_app("osapi_compute")))
     control = control_app(cloud)
 
@@ -330,10 +402,7 @@ def serve(cloud):
             return control(environ, start_response)
         return nova_api(environ, start_response)
 
-    sock = eventlet.listen(("127.0.0.1", 0))
-    quiet = open(os.devnull, "w")
-    eventlet.spawn(eventlet.wsgi.server, sock, app, log=quiet, log_output=False)
-    return sock.getsockname()[1]
+    return listen(app), listen(PlacementTokenAuth(placement_app(cloud)))
 
 
 def main():
@@ -353,7 +422,7 @@ def main():
     try:
         cloud.setUp()
         servers = cloud.boot(args.servers, args.boot_timeout)
-        port = serve(cloud)
+        port, placement_port = serve(cloud)
     except Exception:
         traceback.print_exc()
         try:
@@ -363,7 +432,8 @@ def main():
         sys.stderr.flush()
         os._exit(1)
 
-    ready = {"endpoint": f"http://127.0.0.1:{port}/v2.1", "hosts": list(Cloud.HOSTS),
+    ready = {"endpoint": f"http://127.0.0.1:{port}/v2.1",
+             "placement": f"http://127.0.0.1:{placement_port}", "hosts": list(Cloud.HOSTS),
              "servers": servers, "control": f"http://127.0.0.1:{port}/_harness",
              "startup_seconds": round(time.time() - started, 2), "pid": os.getpid()}
     ready_out.write(json.dumps(ready) + "\n")

@@ -126,7 +126,8 @@ pub struct Endpoint {
 /// `admin` and `demo` (ids equal to names, as the Nova double's servers expect), user `admin`
 /// (role `admin` on both projects, [`ADMIN_PASSWORD`]), user `demo` (`member` on `demo`,
 /// [`DEMO_PASSWORD`]), one application credential of `admin` ([`APP_CREDENTIAL_ID`]), and compute
-/// endpoints in `RegionOne` at `http://nova-{public,internal,admin}.invalid/v2.1`.
+/// endpoints in `RegionOne` at `http://nova-{public,internal,admin}.invalid/v2.1`; no placement
+/// endpoints until [`Config::with_placement`].
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Known domains.
@@ -194,6 +195,15 @@ impl Config {
         self
     }
 
+    /// Points every placement endpoint of `region` (service type `placement`, public, internal,
+    /// admin) at `url`, e.g. the real-Nova harness's Placement; adds them when there were none
+    /// ([`Config::default`] has no placement endpoints). The catalog names the service
+    /// `placement`.
+    pub fn with_placement(mut self, region: &str, url: &str) -> Config {
+        set_service(&mut self.catalog, "placement", region, url);
+        self
+    }
+
     /// Adds one catalog endpoint.
     pub fn with_endpoint(mut self, endpoint: Endpoint) -> Config {
         self.catalog.push(endpoint);
@@ -215,13 +225,83 @@ impl Config {
 
 /// Replaces the compute endpoints of `region` by one per interface at `url`.
 pub(crate) fn set_compute(catalog: &mut Vec<Endpoint>, region: &str, url: &str) {
-    catalog.retain(|e| !(e.service_type == "compute" && e.region == region));
+    set_service(catalog, "compute", region, url);
+}
+
+/// Replaces the `service_type` endpoints of `region` by one per interface at `url`.
+pub(crate) fn set_service(
+    catalog: &mut Vec<Endpoint>,
+    service_type: &str,
+    region: &str,
+    url: &str,
+) {
+    catalog.retain(|e| !(e.service_type == service_type && e.region == region));
     for interface in ["public", "internal", "admin"] {
         catalog.push(Endpoint {
-            service_type: "compute".to_string(),
+            service_type: service_type.to_string(),
             interface: interface.to_string(),
             region: region.to_string(),
             url: url.to_string(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `(service type, interface, region, url)` of every endpoint, sorted.
+    fn endpoints(config: &Config) -> Vec<(&str, &str, &str, &str)> {
+        let mut list: Vec<_> = config
+            .catalog
+            .iter()
+            .map(|e| (&*e.service_type, &*e.interface, &*e.region, &*e.url))
+            .collect();
+        list.sort_unstable();
+        list
+    }
+
+    #[test]
+    fn with_placement_adds_the_three_interfaces_beside_compute() {
+        let url = "http://127.0.0.1:8778";
+        let config = Config::default()
+            .with_compute("RegionOne", "http://127.0.0.1:8774/v2.1")
+            .with_placement("RegionOne", url);
+        let placement: Vec<_> = endpoints(&config)
+            .into_iter()
+            .filter(|e| e.0 == "placement")
+            .collect();
+        assert_eq!(
+            placement,
+            [
+                ("placement", "admin", "RegionOne", url),
+                ("placement", "internal", "RegionOne", url),
+                ("placement", "public", "RegionOne", url),
+            ]
+        );
+        let compute = endpoints(&config).into_iter().filter(|e| e.0 == "compute");
+        assert!(
+            compute
+                .map(|e| e.3)
+                .all(|u| u == "http://127.0.0.1:8774/v2.1")
+        );
+    }
+
+    #[test]
+    fn with_placement_again_replaces_that_region_only() {
+        let config = Config::default()
+            .with_placement("RegionOne", "http://old.invalid")
+            .with_placement("RegionTwo", "http://two.invalid")
+            .with_placement("RegionOne", "http://new.invalid");
+        let placement: Vec<_> = endpoints(&config)
+            .into_iter()
+            .filter(|e| e.0 == "placement")
+            .map(|e| (e.2, e.3))
+            .collect();
+        assert_eq!(placement.len(), 6, "{placement:?}");
+        assert!(placement.iter().all(|&(region, url)| match region {
+            "RegionOne" => url == "http://new.invalid",
+            _ => url == "http://two.invalid",
+        }));
     }
 }

@@ -1,6 +1,7 @@
 //! A test double of the OpenStack identity API (Keystone v3) for everything a client needs to get
-//! a token and find the compute endpoint: `GET /v3`, `POST /v3/auth/tokens` with the `password`,
-//! `application_credential` and `token` methods, `GET /v3/auth/tokens`, and the service catalog.
+//! a token and find the compute (and, with [`Config::with_placement`], placement) endpoint:
+//! `GET /v3`, `POST /v3/auth/tokens` with the `password`, `application_credential` and `token`
+//! methods, `GET /v3/auth/tokens`, and the service catalog.
 //!
 //! Answers have Keystone's shape: `201` with `X-Subject-Token` and a `token` body (`expires_at`,
 //! `issued_at`, `user`, `project`, `roles`, `catalog`), and `401` with Keystone's error body for

@@ -122,3 +122,37 @@ fn service_name(service_type: &str) -> &str {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_placement_as_keystoneauth_looks_it_up() {
+        let config = Config::default().with_placement("RegionOne", "http://127.0.0.1:8778");
+        let catalog = catalog(&config.catalog, "http://127.0.0.1:5000/v3");
+        let services = catalog.as_array().expect("a list of services");
+        let placement: Vec<&Value> = services
+            .iter()
+            .filter(|s| s["type"] == "placement")
+            .collect();
+        assert_eq!(placement.len(), 1, "{catalog}");
+        assert_eq!(placement[0]["name"], "placement");
+        let mut interfaces: Vec<&str> = placement[0]["endpoints"]
+            .as_array()
+            .expect("endpoints")
+            .iter()
+            .inspect(|e| {
+                assert_eq!(e["region_id"], "RegionOne");
+                assert_eq!(e["url"], "http://127.0.0.1:8778");
+            })
+            .filter_map(|e| e["interface"].as_str())
+            .collect();
+        interfaces.sort_unstable();
+        assert_eq!(interfaces, ["admin", "internal", "public"]);
+        // Compute and identity are still there.
+        let mut types: Vec<&str> = services.iter().filter_map(|s| s["type"].as_str()).collect();
+        types.sort_unstable();
+        assert_eq!(types, ["compute", "identity", "placement"]);
+    }
+}

@@ -1,5 +1,6 @@
-//! Requests to a running real Nova, as an admin or with any token the harness's auth stand-in
-//! accepts (`USER:PROJECT[:ROLES]`), over the repo's shared local HTTP client.
+//! Requests to a running real Nova and its Placement, as an admin or with any token the
+//! harness's auth stand-in accepts (`USER:PROJECT[:ROLES]`), over the repo's shared local HTTP
+//! client.
 
 use crate::harness::RealNova;
 use serde_json::Value;
@@ -7,7 +8,11 @@ use serde_json::Value;
 /// The admin token of the harness's auth stand-in.
 pub const ADMIN: &str = "admin:admin";
 
-/// One HTTP answer from Nova.
+/// The Placement microversion [`RealNova::placement_as`] asks for: Watcher's
+/// `[placement_client] api_version` default.
+pub const PLACEMENT_VERSION: &str = "placement 1.29";
+
+/// One HTTP answer from Nova (or Placement).
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
@@ -68,5 +73,31 @@ impl RealNova {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// One `GET` of Placement with `token` at [`PLACEMENT_VERSION`]; `path` is under its root
+    /// (e.g. `/resource_providers`). A connection failure fails the test, with the harness's
+    /// stderr.
+    pub async fn placement_as(&self, token: &str, path: &str) -> Answer {
+        let url = format!("{}{path}", self.placement);
+        let headers = [
+            ("x-auth-token", token),
+            ("openstack-api-version", PLACEMENT_VERSION),
+        ];
+        let (status, raw) = nova_double::client::request("GET", &url, &headers, None)
+            .await
+            .unwrap_or_else(|e| {
+                let tail = self.stderr_tail();
+                panic!("real Placement answers GET {path}: {e}\n{tail}")
+            });
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Answer { status, body }
+    }
+
+    /// One admin `GET` of Placement that must answer 200; its body.
+    pub async fn placement_get(&self, path: &str) -> Value {
+        let answer = self.placement_as(ADMIN, path).await;
+        assert_eq!(answer.status, 200, "GET placement {path}: {answer:?}");
+        answer.body
     }
 }

@@ -36,6 +36,9 @@ pub struct RealNova {
     child: Child,
     /// The compute endpoint, `http://127.0.0.1:PORT/v2.1`.
     pub endpoint: String,
+    /// The placement endpoint, `http://127.0.0.1:PORT` (the API at its root, a port of its own):
+    /// the app Nova's services use in-process, with the same auth stand-in as nova-api.
+    pub placement: String,
     /// The control endpoint, `http://127.0.0.1:PORT/_harness`.
     pub control: String,
     /// Servers booted at start, one per host round-robin (compute1, compute2, compute3).
@@ -90,6 +93,7 @@ impl RealNova {
             .unwrap_or_default();
         Ok(RealNova {
             endpoint: text("endpoint"),
+            placement: text("placement"),
             control: text("control"),
             servers,
             startup: started.elapsed(),

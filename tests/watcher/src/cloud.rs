@@ -75,7 +75,10 @@ impl RealCloud {
             .enable_all()
             .build()
             .expect("a tokio runtime for the Keystone double");
-        let catalog = keystone_double::Config::default().with_compute("RegionOne", &nova.endpoint);
+        // The decision engine builds its compute model from Nova and Placement.
+        let catalog = keystone_double::Config::default()
+            .with_compute("RegionOne", &nova.endpoint)
+            .with_placement("RegionOne", &nova.placement);
         let keystone = runtime
             .block_on(KeystoneDouble::start(catalog))
             .expect("the Keystone double starts");

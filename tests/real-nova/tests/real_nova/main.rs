@@ -15,8 +15,10 @@ mod cold;
 mod failures;
 mod live;
 mod outage;
+mod placement;
 mod policy;
 mod undo;
+mod watcher_model;
 
 /// A fresh real Nova, or `None` (after a loud line) when `REAL_NOVA=0`.
 fn real_nova() -> Option<nova::RealBench> {
