@@ -165,15 +165,24 @@ impl RealCloud {
 
     /// Disables the nova-compute service of `host`, as an operator would.
     pub fn disable_compute(&self, host: &str) {
+        let body = serde_json::json!({"status": "disabled", "disabled_reason": "maintenance"});
+        self.set_compute_status(host, body);
+    }
+
+    /// Enables the nova-compute service of `host` again.
+    pub fn enable_compute(&self, host: &str) {
+        self.set_compute_status(host, serde_json::json!({"status": "enabled"}));
+    }
+
+    fn set_compute_status(&self, host: &str, body: Value) {
         let id = self.compute_service(host)["id"]
             .as_str()
             .unwrap_or_else(|| panic!("no nova-compute service on {host}"))
             .to_string();
-        let body = serde_json::json!({"status": "disabled", "disabled_reason": "maintenance"});
         let path = format!("/v2.1/os-services/{id}");
         let answer = self
             .runtime
             .block_on(self.nova.request("PUT", &path, Some(body)));
-        assert_eq!(answer.status, 200, "disabling {host}: {answer:?}");
+        assert_eq!(answer.status, 200, "{host}: {answer:?}");
     }
 }

@@ -169,6 +169,34 @@ impl Services {
         answer["plans"].as_array().cloned().unwrap_or_default()
     }
 
+    /// A `host_maintenance` audit of `node`, then its plan run to the end: the plan as the
+    /// audit made it, and as it ended (with `seconds` from start to end).
+    pub fn maintain(&mut self, node: &str) -> (Value, Value) {
+        let audit = self.audit(
+            "cluster_maintaining",
+            "host_maintenance",
+            json!({"maintenance_node": node}),
+        );
+        assert_eq!(audit["audit"]["state"], "SUCCEEDED", "{audit}");
+        let plan = audit["plans"][0].clone();
+        let uuid = plan["uuid"]
+            .as_str()
+            .expect("the audit made a plan")
+            .to_string();
+        self.start_plan(&uuid);
+        let ended = self.wait(&[&uuid]).remove(0);
+        (plan, ended)
+    }
+
+    /// How long each applier took from its start to consuming from the bus, in seconds.
+    pub fn applier_start_seconds(&self) -> Vec<f64> {
+        let started = &self.ready["started"];
+        ["applier-a", "applier-b"]
+            .iter()
+            .filter_map(|name| started[*name].as_f64())
+            .collect()
+    }
+
     /// One process's whole log (`api`, `decision-engine`, `applier-a`, `applier-b`).
     pub fn log(&self, name: &str) -> String {
         let path = self.dir.join(format!("{name}.log"));
@@ -188,6 +216,16 @@ impl Services {
 
 impl Drop for Services {
     fn drop(&mut self) {
+        // A failing test shows what the services said.
+        if std::thread::panicking() {
+            for name in ["api", "decision-engine", "applier-a", "applier-b"] {
+                eprintln!(
+                    "--- {name} ({}) ---\n{}",
+                    self.dir.join(format!("{name}.log")).display(),
+                    self.log_tail(name)
+                );
+            }
+        }
         // Closing stdin makes services.py stop what it started (by pid) and clean up.
         drop(self.stdin.take());
         for _ in 0..300 {

@@ -60,14 +60,8 @@ fn action_types(plan: &Value) -> Vec<String> {
 /// server. Returns the plan's final view and the services, for engine-specific checks.
 fn host_maintenance(engine: &str) -> Option<(RealCloud, Services, Value, Vec<String>)> {
     let (cloud, mut services, servers) = deploy(engine, 2, 1)?;
-    let audit = services.audit(
-        "cluster_maintaining",
-        "host_maintenance",
-        json!({"maintenance_node": "compute1"}),
-    );
-    assert_eq!(audit["audit"]["state"], "SUCCEEDED", "{audit}");
-    let plan = &audit["plans"][0];
-    let types = action_types(plan);
+    let (plan, ended) = services.maintain("compute1");
+    let types = action_types(&plan);
     assert!(
         types.iter().any(|t| t == "change_nova_service_state"),
         "{types:?}"
@@ -77,9 +71,6 @@ fn host_maintenance(engine: &str) -> Option<(RealCloud, Services, Value, Vec<Str
         4,
         "{plan}"
     );
-    let uuid = plan["uuid"].as_str().expect("a plan").to_string();
-    services.start_plan(&uuid);
-    let ended = services.wait(&[&uuid]).remove(0);
     assert_eq!(
         ended["state"],
         "SUCCEEDED",
