@@ -3,7 +3,7 @@
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -130,51 +130,12 @@ fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The venv's python: `REAL_NOVA_VENV` when it already holds one, else what `setup.sh` prepares.
+/// The venv's python (see [`crate::venv::REAL_NOVA`]), prepared once per test binary.
 fn venv_python() -> Result<PathBuf, String> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON.get_or_init(prepare_venv).clone()
-}
-
-fn prepare_venv() -> Result<PathBuf, String> {
-    let root = crate_dir().join("../..");
-    let venv = std::env::var("REAL_NOVA_VENV").ok();
-    if let Some(dir) = &venv {
-        let python = absolute(&root, dir).join("bin/python");
-        if python.exists() {
-            return Ok(python);
-        }
-    }
-    let started = Instant::now();
-    let output = Command::new("bash")
-        .arg(crate_dir().join("setup.sh"))
-        .current_dir(&root)
-        .output()
-        .map_err(|e| format!("cannot run tests/real-nova/setup.sh: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "tests/real-nova/setup.sh failed ({}); the real-Nova suite needs Python 3 and PyPI \
-             (set REAL_NOVA=0 to disable it):\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    eprintln!(
-        "real-nova: setup.sh took {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let dir = venv.unwrap_or_else(|| "target/real-nova-venv".into());
-    Ok(absolute(&root, &dir).join("bin/python"))
-}
-
-fn absolute(root: &Path, dir: &str) -> PathBuf {
-    let path = PathBuf::from(dir);
-    if path.is_absolute() {
-        path
-    } else {
-        root.join(path)
-    }
+    PYTHON
+        .get_or_init(|| crate::venv::REAL_NOVA.python())
+        .clone()
 }
 
 fn drain_stderr(child: &mut Child) -> Arc<Mutex<VecDeque<String>>> {

@@ -4,15 +4,14 @@
 //! openstacksdk through keystoneauth) with password auth against the Keystone double, whose
 //! catalog has compute at the harness's nova-api and placement at its Placement.
 //!
-//! The Watcher venv: `WATCHER_VENV` when it already holds a python (used as it is, e.g. another
-//! checkout's), else what `tests/watcher/setup.sh` prepares (`target/watcher-venv`, with the
-//! Watcher suite's wasm-action wheel). `REAL_WATCHER=0` skips this test, loudly; so does
-//! `REAL_NOVA=0`.
+//! The Watcher venv is what `tests/watcher/setup.sh` prepares (at `WATCHER_VENV`, or
+//! `target/watcher-venv`, with the Watcher suite's wasm-action wheel). `REAL_WATCHER=0` skips
+//! this test, loudly; so does `REAL_NOVA=0`.
 
 use crate::real_nova;
 use keystone_double::{ADMIN_PASSWORD, Config, KeystoneDouble};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -23,43 +22,9 @@ fn crate_dir() -> PathBuf {
 /// The Watcher venv's python (see the module doc); prepared once per test binary.
 fn watcher_python() -> Result<PathBuf, String> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON.get_or_init(prepare_watcher_venv).clone()
-}
-
-fn prepare_watcher_venv() -> Result<PathBuf, String> {
-    let root = crate_dir().join("../..");
-    let venv = std::env::var("WATCHER_VENV").ok();
-    if let Some(dir) = &venv {
-        let python = absolute(&root, dir).join("bin/python");
-        if python.exists() {
-            return Ok(python);
-        }
-    }
-    let output = Command::new("bash")
-        .arg(root.join("tests/watcher/setup.sh"))
-        .current_dir(&root)
-        .output()
-        .map_err(|e| format!("cannot run tests/watcher/setup.sh: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "tests/watcher/setup.sh failed ({}); set WATCHER_VENV to a venv with \
-             python-watcher 17.0.0, or REAL_WATCHER=0 to skip:\n{}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let dir = venv.unwrap_or_else(|| "target/watcher-venv".into());
-    Ok(absolute(&root, &dir).join("bin/python"))
-}
-
-fn absolute(root: &Path, dir: &str) -> PathBuf {
-    let path = PathBuf::from(dir);
-    if path.is_absolute() {
-        path
-    } else {
-        root.join(path)
-    }
+    PYTHON
+        .get_or_init(|| real_nova_tests::venv::WATCHER.python())
+        .clone()
 }
 
 /// Runs `watcher_model_check.py` against `keystone`; its report (the JSON line).
