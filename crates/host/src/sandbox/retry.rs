@@ -125,8 +125,11 @@ impl Backoff {
             .max(1);
         let jitter = self.random.hash_one((self.tries, Instant::now())) % spread;
         let delay = (base / 2 + Duration::from_millis(jitter)).max(asked.unwrap_or_default());
+        if Instant::now() + delay > self.until {
+            return None;
+        }
         self.tries += 1;
-        (Instant::now() + delay <= self.until).then_some(delay)
+        Some(delay)
     }
 
     /// How many retries it granted.
@@ -222,8 +225,14 @@ mod tests {
         let mut backoff = Backoff::until(Instant::now() + Duration::from_millis(500));
         let granted = (0..10).filter_map(|_| backoff.next_delay(None)).count();
         assert!(granted < 10, "the budget must run out");
+        assert_eq!(
+            backoff.retries() as usize,
+            granted,
+            "only granted retries count"
+        );
         let mut none = Backoff::until(Instant::now());
         assert_eq!(none.next_delay(None), None);
+        assert_eq!(none.retries(), 0);
     }
 
     #[test]
