@@ -75,6 +75,79 @@ impl RealNova {
             .unwrap_or_default()
     }
 
+    /// The nova-compute service of `host`, as `GET /os-services` shows it.
+    pub async fn compute_service(&self, host: &str) -> Value {
+        let path = format!("/v2.1/os-services?binary=nova-compute&host={host}");
+        let answer = self.request("GET", &path, None).await;
+        assert_eq!(answer.status, 200, "GET os-services of {host}: {answer:?}");
+        answer.body["services"][0].clone()
+    }
+
+    /// Disables (`enabled: false`, reason `maintenance`) or enables the nova-compute service of
+    /// `host` through the real os-services API, as an operator would.
+    pub async fn set_compute_enabled(&self, host: &str, enabled: bool) {
+        let service = self.compute_service(host).await;
+        let id = service["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no nova-compute on {host}: {service}"))
+            .to_string();
+        let body = if enabled {
+            serde_json::json!({"status": "enabled"})
+        } else {
+            serde_json::json!({"status": "disabled", "disabled_reason": "maintenance"})
+        };
+        let answer = self
+            .request("PUT", &format!("/v2.1/os-services/{id}"), Some(body))
+            .await;
+        assert_eq!(answer.status, 200, "{host} enabled={enabled}: {answer:?}");
+    }
+
+    /// A path under the harness's control endpoint (it shares nova-api's port), e.g.
+    /// `control_path("/faults")`.
+    pub fn control_path(&self, rest: &str) -> String {
+        let url = self.control.trim_start_matches("http://");
+        let base = url.find('/').map_or("", |slash| &url[slash..]);
+        format!("{base}{rest}")
+    }
+
+    /// Stops a server (os-stop through the harness, which waits for SHUTOFF).
+    pub async fn stop(&self, id: &str) {
+        let path = self.control_path(&format!("/servers/{id}/stop"));
+        let answer = self.request("POST", &path, None).await;
+        assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
+    }
+
+    /// Boots one more server on `host` (project `demo`) and waits until it is ACTIVE.
+    pub async fn boot_on(&self, host: &str) -> String {
+        let body = serde_json::json!({"host": host});
+        let answer = self
+            .request("POST", &self.control_path("/servers"), Some(body))
+            .await;
+        assert_eq!(answer.status, 200, "boot on {host}: {answer:?}");
+        answer.body["id"]
+            .as_str()
+            .expect("the new server's id")
+            .to_string()
+    }
+
+    /// The microversion of every compute API request nova-api received whose path contains
+    /// `path_contains`, in order (from the harness's request log).
+    pub async fn request_versions(&self, path_contains: &str) -> Vec<String> {
+        let answer = self
+            .request("GET", &self.control_path("/requests"), None)
+            .await;
+        let requests = answer.body.as_array().cloned().unwrap_or_default();
+        requests
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains(path_contains))
+            })
+            .map(|r| r["version"].as_str().unwrap_or("none").to_string())
+            .collect()
+    }
+
     /// One `GET` of Placement with `token` at [`PLACEMENT_VERSION`]; `path` is under its root
     /// (e.g. `/resource_providers`). A connection failure fails the test, with the harness's
     /// stderr.

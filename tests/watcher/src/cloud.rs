@@ -109,80 +109,37 @@ impl RealCloud {
         self.runtime.block_on(self.nova.migrations_of(id))
     }
 
-    /// A path under the harness's control endpoint (it shares nova-api's port).
-    fn control(&self, rest: &str) -> String {
-        let url = self.nova.control.trim_start_matches("http://");
-        let base = url.find('/').map_or("", |slash| &url[slash..]);
-        format!("{base}{rest}")
-    }
-
     /// Boots one more server on `host` (project `demo`) and waits until it is ACTIVE.
     pub fn boot_on(&self, host: &str) -> String {
-        let body = serde_json::json!({"host": host});
-        let path = self.control("/servers");
-        let answer = self
-            .runtime
-            .block_on(self.nova.request("POST", &path, Some(body)));
-        assert_eq!(answer.status, 200, "boot on {host}: {answer:?}");
-        answer.body["id"]
-            .as_str()
-            .expect("the new server's id")
-            .to_string()
+        self.runtime.block_on(self.nova.boot_on(host))
     }
 
     /// Stops a server (os-stop, then SHUTOFF) through the harness.
     pub fn stop(&self, id: &str) {
-        let path = self.control(&format!("/servers/{id}/stop"));
-        let answer = self
-            .runtime
-            .block_on(self.nova.request("POST", &path, None));
-        assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
+        self.runtime.block_on(self.nova.stop(id))
     }
 
     /// The microversion of every compute API request nova-api received whose path contains
     /// `path_contains`, in order (from the harness's request log).
     pub fn request_versions(&self, path_contains: &str) -> Vec<String> {
-        let path = self.control("/requests");
-        let answer = self.runtime.block_on(self.nova.request("GET", &path, None));
-        let requests = answer.body.as_array().cloned().unwrap_or_default();
-        requests
-            .iter()
-            .filter(|r| {
-                r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.contains(path_contains))
-            })
-            .map(|r| r["version"].as_str().unwrap_or("none").to_string())
-            .collect()
+        self.runtime
+            .block_on(self.nova.request_versions(path_contains))
     }
 
     /// The nova-compute service of `host`, as `GET /os-services` shows it.
     pub fn compute_service(&self, host: &str) -> Value {
-        let path = format!("/v2.1/os-services?binary=nova-compute&host={host}");
-        let answer = self.runtime.block_on(self.nova.request("GET", &path, None));
-        answer.body["services"][0].clone()
+        self.runtime.block_on(self.nova.compute_service(host))
     }
 
     /// Disables the nova-compute service of `host`, as an operator would.
     pub fn disable_compute(&self, host: &str) {
-        let body = serde_json::json!({"status": "disabled", "disabled_reason": "maintenance"});
-        self.set_compute_status(host, body);
+        self.runtime
+            .block_on(self.nova.set_compute_enabled(host, false))
     }
 
     /// Enables the nova-compute service of `host` again.
     pub fn enable_compute(&self, host: &str) {
-        self.set_compute_status(host, serde_json::json!({"status": "enabled"}));
-    }
-
-    fn set_compute_status(&self, host: &str, body: Value) {
-        let id = self.compute_service(host)["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no nova-compute service on {host}"))
-            .to_string();
-        let path = format!("/v2.1/os-services/{id}");
-        let answer = self
-            .runtime
-            .block_on(self.nova.request("PUT", &path, Some(body)));
-        assert_eq!(answer.status, 200, "{host}: {answer:?}");
+        self.runtime
+            .block_on(self.nova.set_compute_enabled(host, true))
     }
 }

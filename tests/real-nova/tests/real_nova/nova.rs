@@ -1,7 +1,7 @@
 //! Talking to real Nova directly (as an admin or another client), and running the component.
 
 use crate::harness::RealNova;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use wasm_action_host::{Call, Phase, PhaseResult};
 
@@ -132,37 +132,19 @@ impl RealBench {
 
     /// Disables the nova-compute service of `host` through the real os-services API.
     pub async fn disable_compute(&self, host: &str) {
-        let path = format!("/v2.1/os-services?binary=nova-compute&host={host}");
-        let services = self.request("GET", &path, None).await;
-        let id = services.body["services"][0]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no nova-compute on {host}: {services:?}"))
-            .to_string();
-        let body = json!({"status": "disabled", "disabled_reason": "maintenance"});
-        let answer = self
-            .request("PUT", &format!("/v2.1/os-services/{id}"), Some(body))
-            .await;
-        assert_eq!(answer.status, 200, "disable {host}: {answer:?}");
-    }
-
-    /// The path of the harness's control endpoint (it shares Nova's port).
-    fn control_path(&self) -> &str {
-        let url = self.nova.control.trim_start_matches("http://");
-        url.find('/').map_or("", |slash| &url[slash..])
+        self.nova.set_compute_enabled(host, false).await;
     }
 
     /// Sets the fake driver's faults and delays through the harness's control endpoint.
     pub async fn inject(&self, faults: Value) {
-        let path = format!("{}/faults", self.control_path());
+        let path = self.nova.control_path("/faults");
         let answer = self.request("PUT", &path, Some(faults)).await;
         assert_eq!(answer.status, 200, "inject faults: {answer:?}");
     }
 
     /// Stops a server (os-stop through the harness, which waits for SHUTOFF).
     pub async fn stop(&self, id: &str) {
-        let path = format!("{}/servers/{id}/stop", self.control_path());
-        let answer = self.request("POST", &path, None).await;
-        assert_eq!(answer.status, 200, "stop {id}: {answer:?}");
+        self.nova.stop(id).await;
     }
 }
 
