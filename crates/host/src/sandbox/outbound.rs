@@ -140,10 +140,6 @@ impl Outgoing<'_> {
                 Ok((response, _)) => Fate::Answered(response.status()),
                 Err(error) => Fate::of_error(error),
             };
-            let asked = match &sent {
-                Ok((response, _)) => retry_after(response.headers(), SystemTime::now()),
-                Err(_) => None,
-            };
             let Some(reason) = fate.retry_reason(&self.parts.method) else {
                 return match (fate, sent) {
                     (Fate::AnswerLost, Err(error)) => {
@@ -152,6 +148,11 @@ impl Outgoing<'_> {
                     }
                     (_, sent) => sent,
                 };
+            };
+            // Only an answer that is to be retried has its `Retry-After` read.
+            let asked = match &sent {
+                Ok((response, _)) => retry_after(response.headers(), SystemTime::now()),
+                Err(_) => None,
             };
             let Some(delay) = backoff.next_delay(asked) else {
                 tracing::warn!(plugin = %policy.plugin, target = %self.target, reason, retries = backoff.retries(), "giving up: the retry budget is spent");
