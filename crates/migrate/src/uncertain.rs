@@ -15,47 +15,22 @@ use serde_json::{Value, json};
 /// How long Nova gets to show a request it received before the action concludes it did not.
 const SETTLE_MS: u64 = 1000;
 
-/// Posts `migrate`; if its answer is lost and Nova shows no sign of it, posts it once more.
-/// Returns the request id when Nova's answer said it (`None` when the answer was lost).
+/// Posts `migrate`; if its answer is lost and Nova shows no sign of it (no task on the server,
+/// same status and host, no migration record in progress), posts it once more. Returns the
+/// request id when Nova's answer said it (`None` when the answer was lost).
 pub fn post_migrate(
     step: &Move,
     original: &str,
     body: &Value,
 ) -> Result<Option<String>, ActionError> {
-    let lost = match step.nova.post_action(step.server_id, "migrate", body)? {
-        Posted::Accepted(request_id) => return Ok(request_id),
-        Posted::Uncertain(lost) => lost,
-    };
-    log(
-        Level::Warn,
-        &format!(
-            "no answer from Nova to migrate of {} ({}); asking Nova whether it started",
-            step.server_id,
-            crate::errors::explain(&lost)
-        ),
-    );
-    if started(step, original).map_err(|e| unknown(step, "migrate", &lost, &e))? {
-        log(
-            Level::Info,
-            "Nova shows the migration under way: waiting for it",
-        );
-        return Ok(None);
-    }
-    log(
-        Level::Info,
-        &format!(
-            "Nova shows no migration of {}: sending migrate again",
-            step.server_id
-        ),
-    );
-    match step.nova.post_action(step.server_id, "migrate", body)? {
-        Posted::Accepted(request_id) => Ok(request_id),
-        Posted::Uncertain(again) => match started(step, original) {
-            Ok(true) => Ok(None),
-            Ok(false) => Err(again),
-            Err(e) => Err(unknown(step, "migrate", &again, &e)),
-        },
-    }
+    post_unless_taken(step, "migrate", body, |step| {
+        let server = read(step)?;
+        if server.task_state.is_some() || server.status != original || !server.is_on(step.source) {
+            return Ok(true);
+        }
+        let migration = step.nova.latest_migration(step.server_id, "migration")?;
+        Ok(migration.is_some_and(|m| IN_PROGRESS.contains(&m.status.as_str())))
+    })
 }
 
 /// Posts `confirmResize`; if its answer is lost, reads the migration record: `confirming` or
@@ -63,83 +38,60 @@ pub fn post_migrate(
 /// arrive, and it is posted once more.
 pub fn post_confirm(step: &Move) -> Result<(), ActionError> {
     let body = json!({"confirmResize": null});
-    let lost = match step
-        .nova
-        .post_action(step.server_id, "confirmResize", &body)?
-    {
-        Posted::Accepted(_) => return Ok(()),
+    post_unless_taken(step, "confirmResize", &body, |step| {
+        let migration = step.nova.latest_migration(step.server_id, "migration")?;
+        Ok(migration.is_none_or(|m| m.status != "finished"))
+    })
+    .map(drop)
+}
+
+/// Posts server action `name`. When its answer is lost, asks Nova whether it took it
+/// (`taken`, asked twice a moment apart so that a request Nova is still taking in is seen) and
+/// posts it once more only when it did not.
+fn post_unless_taken(
+    step: &Move,
+    name: &str,
+    body: &Value,
+    taken: impl Fn(&Move) -> Result<bool, ActionError>,
+) -> Result<Option<String>, ActionError> {
+    let seen = |step: &Move| -> Result<bool, ActionError> {
+        if taken(step)? {
+            return Ok(true);
+        }
+        sleep_ms(SETTLE_MS);
+        taken(step)
+    };
+    let lost = match step.nova.post_action(step.server_id, name, body)? {
+        Posted::Accepted(request_id) => return Ok(request_id),
         Posted::Uncertain(lost) => lost,
     };
     log(
         Level::Warn,
         &format!(
-            "no answer from Nova to confirmResize of {} ({}); reading the migration record",
+            "no answer from Nova to {name} of {} ({}); asking Nova whether it took it",
             step.server_id,
             crate::errors::explain(&lost)
         ),
     );
-    let awaiting =
-        awaiting_confirmation(step).map_err(|e| unknown(step, "confirmResize", &lost, &e))?;
-    if !awaiting {
-        log(
-            Level::Info,
-            "Nova has the confirmation: waiting for it to finish",
-        );
-        return Ok(());
+    if seen(step).map_err(|e| unknown(step, name, &lost, &e))? {
+        log(Level::Info, &format!("Nova has the {name}: waiting for it"));
+        return Ok(None);
     }
     log(
         Level::Info,
         &format!(
-            "the migration of {} still awaits confirmation: confirming again",
+            "Nova shows no {name} of {}: sending it again",
             step.server_id
         ),
     );
-    match step
-        .nova
-        .post_action(step.server_id, "confirmResize", &body)?
-    {
-        Posted::Accepted(_) => Ok(()),
-        Posted::Uncertain(again) => match awaiting_confirmation(step) {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(again),
-            Err(e) => Err(unknown(step, "confirmResize", &again, &e)),
+    match step.nova.post_action(step.server_id, name, body)? {
+        Posted::Accepted(request_id) => Ok(request_id),
+        Posted::Uncertain(again) => match seen(step) {
+            Ok(true) => Ok(None),
+            Ok(false) => Err(again),
+            Err(e) => Err(unknown(step, name, &again, &e)),
         },
     }
-}
-
-/// True when Nova shows the cold migration started: a task on the server, another status or
-/// host, or a migration record in progress. Asked twice, a moment apart, so that a request
-/// Nova is still taking in is seen.
-fn started(step: &Move, original: &str) -> Result<bool, ActionError> {
-    for attempt in 0..2 {
-        if attempt > 0 {
-            sleep_ms(SETTLE_MS);
-        }
-        let server = read(step)?;
-        if server.task_state.is_some() || server.status != original || !server.is_on(step.source) {
-            return Ok(true);
-        }
-        let migration = step.nova.latest_migration(step.server_id, "migration")?;
-        if migration.is_some_and(|m| IN_PROGRESS.contains(&m.status.as_str())) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// True while the newest cold migration is `finished`, waiting for a confirmation Nova never
-/// received; false once Nova took one (`confirming`, `confirmed`) or the server moved on.
-fn awaiting_confirmation(step: &Move) -> Result<bool, ActionError> {
-    for attempt in 0..2 {
-        if attempt > 0 {
-            sleep_ms(SETTLE_MS);
-        }
-        let migration = step.nova.latest_migration(step.server_id, "migration")?;
-        if migration.is_none_or(|m| m.status != "finished") {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }
 
 fn read(step: &Move) -> Result<Server, ActionError> {
