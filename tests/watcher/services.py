@@ -40,6 +40,8 @@ import uuid
 
 import requests
 
+import driver  # the same watcher.conf as the other Watcher tests
+
 VENV_BIN = os.path.dirname(sys.executable)
 API_VERSION = "infra-optim 1.5"  # adds status_message
 # watcher-api without Keystone: the policy still wants an admin's headers.
@@ -116,63 +118,24 @@ class Deployment:
     # -- configuration ----------------------------------------------------------------------
 
     def write_config(self, database_url, transport_url):
-        cloud = self.spec["cloud"]
-        auth = "\n".join([
-            "auth_type = password",
-            f"auth_url = {cloud['auth_url']}",
-            f"username = {cloud['username']}",
-            f"password = {cloud['password']}",
-            f"project_name = {cloud['project_name']}",
-            "user_domain_name = Default",
-            "project_domain_name = Default",
-        ])
-        region = cloud.get("region_name", "RegionOne")
+        """The clients' part as every Watcher test writes it (driver.py), plus the services'."""
+        region = self.spec["cloud"].get("region_name", "RegionOne")
         self.api_port = free_port()
         engine = self.spec.get("workflow_engine", "taskflow")
-        text = f"""[DEFAULT]
-transport_url = {transport_url}
-control_exchange = watcher-{self.run}
-enable_authentication = False
-debug = True
-use_stderr = False
-
-[api]
-host = 127.0.0.1
-port = {self.api_port}
-workers = 1
-
-[database]
-connection = {database_url}
-
-[oslo_messaging_notifications]
-driver = noop
-
-[watcher_clients_auth]
-{auth}
-
-[nova]
-region_name = {region}
-valid_interfaces = public
-
-[placement]
-region_name = {region}
-valid_interfaces = public
-
-[collector]
-collector_plugins = compute
-
-[watcher_applier]
-workflow_engine = {engine}
-
-[watcher_workflow_engines.taskflow]
-max_workers = 4
-
-[watcher_workflow_engines.wasm]
-max_workers = 4
-"""
-        self.config = os.path.join(self.dir, "watcher.conf")
-        with open(self.config, "w") as f:
-            f.write(text)
+        self.config = driver.write_config(self.dir, self.spec["cloud"], {
+            "DEFAULT": {"transport_url": transport_url, "control_exchange": f"watcher-{self.run}",
+                        "enable_authentication": "False", "debug": "True",
+                        "use_stderr": "False"},
+            "api": {"host": "127.0.0.1", "port": self.api_port, "workers": 1},
+            "database": {"connection": database_url},
+            "oslo_messaging_notifications": {"driver": "noop"},
+            "nova": {"valid_interfaces": "public"},
+            "placement": {"region_name": region, "valid_interfaces": "public"},
+            "collector": {"collector_plugins": "compute"},
+            "watcher_applier": {"workflow_engine": engine},
+            "watcher_workflow_engines.taskflow": {"max_workers": 4},
+            "watcher_workflow_engines.wasm": {"max_workers": 4},
+        })
 
     def host_config(self, name):
         path = os.path.join(self.dir, f"{name}.conf")
