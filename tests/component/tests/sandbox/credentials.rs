@@ -42,44 +42,48 @@ fn reject_next_request_with_401(scene: &Scene) {
     });
 }
 
-#[tokio::test]
-async fn a_401_is_retried_once_with_a_renewed_token() {
-    let mut scene = Scene::new().await;
-    let credentials = Arc::new(Rotating::default());
-    scene.call.credentials = Some(credentials.clone());
-    reject_next_request_with_401(&scene);
-    let answer = scene
+/// Nova rejects the next request with 401; the well-behaved plugin's execute then runs.
+async fn execute_after_a_401(
+    scene: &Scene,
+) -> Result<wasm_action_host::PhaseResult, wasm_action_host::HostError> {
+    reject_next_request_with_401(scene);
+    scene
         .run(
             "well-behaved",
             Phase::Execute,
             serde_json::json!({"resource_id": scene.server}),
         )
-        .await;
+        .await
+}
+
+/// The token of every request Nova received, in order.
+fn tokens_nova_saw(scene: &Scene) -> Vec<String> {
+    let requests = scene.nova.requests();
+    let tokens = requests
+        .iter()
+        .map(|r| r.header("x-auth-token").unwrap_or_default());
+    tokens.map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn a_401_is_retried_once_with_a_renewed_token() {
+    let mut scene = Scene::new().await;
+    let credentials = Arc::new(Rotating::default());
+    scene.call.credentials = Some(credentials.clone());
+    let answer = execute_after_a_401(&scene).await;
     let Ok(Ok(PhaseOutput::Outcome(outcome))) = answer else {
         panic!("expected an outcome, got {answer:?}")
     };
     assert_eq!(outcome.summary, "status 200");
     assert_eq!(credentials.renewals.load(Ordering::SeqCst), 1);
-    let tokens: Vec<_> = scene
-        .nova
-        .requests()
-        .iter()
-        .map(|r| r.header("x-auth-token").unwrap_or_default().to_string())
-        .collect();
+    let tokens = tokens_nova_saw(&scene);
     assert_eq!(tokens, vec!["admin:admin:old", "admin:admin:new"]);
 }
 
 #[tokio::test]
 async fn the_twin_without_renewal_passes_the_401_on() {
     let scene = Scene::new().await;
-    reject_next_request_with_401(&scene);
-    let answer = scene
-        .run(
-            "well-behaved",
-            Phase::Execute,
-            serde_json::json!({"resource_id": scene.server}),
-        )
-        .await;
+    let answer = execute_after_a_401(&scene).await;
     let Ok(Ok(PhaseOutput::Outcome(outcome))) = answer else {
         panic!("expected an outcome, got {answer:?}")
     };
@@ -139,14 +143,7 @@ async fn a_renewal_that_fails_transiently_is_asked_again() {
     let mut scene = Scene::new().await;
     let keystone = Arc::new(FlakyRenewal::new(2, false));
     scene.call.credentials = Some(keystone.clone());
-    reject_next_request_with_401(&scene);
-    let answer = scene
-        .run(
-            "well-behaved",
-            Phase::Execute,
-            serde_json::json!({"resource_id": scene.server}),
-        )
-        .await;
+    let answer = execute_after_a_401(&scene).await;
     let Ok(Ok(PhaseOutput::Outcome(outcome))) = answer else {
         panic!("expected an outcome, got {answer:?}")
     };
@@ -156,12 +153,7 @@ async fn a_renewal_that_fails_transiently_is_asked_again() {
         3,
         "two outages, then a token"
     );
-    let tokens: Vec<_> = scene
-        .nova
-        .requests()
-        .iter()
-        .map(|r| r.header("x-auth-token").unwrap_or_default().to_string())
-        .collect();
+    let tokens = tokens_nova_saw(&scene);
     assert_eq!(tokens, vec!["admin:admin:old", "admin:admin:new"]);
 }
 
@@ -170,14 +162,7 @@ async fn a_refused_renewal_is_denied_at_once_and_not_asked_again() {
     let mut scene = Scene::new().await;
     let keystone = Arc::new(FlakyRenewal::new(5, true));
     scene.call.credentials = Some(keystone.clone());
-    reject_next_request_with_401(&scene);
-    let answer = scene
-        .run(
-            "well-behaved",
-            Phase::Execute,
-            serde_json::json!({"resource_id": scene.server}),
-        )
-        .await;
+    let answer = execute_after_a_401(&scene).await;
     let Ok(Err(wasm_action_host::ActionError::Denied(problem))) = answer else {
         panic!("expected denied, got {answer:?}")
     };
