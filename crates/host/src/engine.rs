@@ -1,6 +1,7 @@
 //! The process-wide engine: its configuration (pooling, fuel, epochs) and the epoch ticker.
 
 use crate::sandbox::limits::Limits;
+use crate::trust::TrustPolicy;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +24,9 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Pre-allocate instance slots (the pooling allocator; default) or allocate on demand.
     pub pooling: bool,
+    /// Which components [`Runtime::load`](crate::Runtime::load) accepts: pinned or signed ones
+    /// only (`None`, the default: every component).
+    pub trust: Option<Arc<TrustPolicy>>,
 }
 
 impl Default for Settings {
@@ -32,6 +36,7 @@ impl Default for Settings {
             cache_dir: None,
             max_concurrent_calls: 1000,
             pooling: true,
+            trust: None,
         }
     }
 }

@@ -37,6 +37,16 @@ pub enum HostError {
         #[source]
         source: wasmtime::Error,
     },
+    /// The trust policy refuses the component: it is neither pinned nor signed by a trusted
+    /// key, or its signature does not match it.
+    #[error("refusing to load plugin '{plugin}': it is not trusted")]
+    Untrusted {
+        /// The plugin's name.
+        plugin: String,
+        /// Why the policy refuses it, and what to do.
+        #[source]
+        reason: crate::trust::TrustError,
+    },
     /// The call's context is unusable: its compute endpoint does not name an origin.
     #[error("the call's compute endpoint is unusable")]
     Context(#[source] OriginError),

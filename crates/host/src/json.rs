@@ -104,6 +104,7 @@ pub fn host_error(error: &HostError) -> Value {
         HostError::Load {
             plugin, problem, ..
         } => json!({"kind": "load", "plugin": plugin, "problem": load_problem(*problem)}),
+        HostError::Untrusted { plugin, .. } => json!({"kind": "untrusted", "plugin": plugin}),
         HostError::Context(_) => json!({"kind": "context"}),
         HostError::Instantiate { plugin, phase, .. } => {
             json!({"kind": "instantiate", "plugin": plugin, "phase": phase.as_str()})

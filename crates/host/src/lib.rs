@@ -32,6 +32,7 @@ mod plan_runner;
 mod registry;
 mod runtime;
 pub mod sandbox;
+pub mod trust;
 mod watch;
 
 pub use bindings::{
@@ -52,4 +53,5 @@ pub use runtime::{Plugin, Runtime};
 pub use sandbox::allowlist::{AllowList, Origin, OriginError};
 pub use sandbox::credentials::{Credentials, CredentialsError, StaticToken};
 pub use sandbox::limits::{Limit, Limits};
+pub use trust::{TrustError, TrustPolicy, Trusted};
 pub use watch::{DirectoryWatch, WatchError, plugin_name};

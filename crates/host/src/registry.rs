@@ -2,8 +2,8 @@
 //!
 //! Installing a plugin compiles it off the request path, then replaces the current version in
 //! one step. A call leases the version that is current when it starts and finishes on it, however
-//! many swaps happen meanwhile; a version that fails to load is rejected and the old one keeps
-//! serving. [`Registry::report`] shows every version that still runs calls.
+//! many swaps happen meanwhile; a version that fails to load (or that the trust policy refuses)
+//! is rejected and the old one keeps serving. [`Registry::report`] shows every version that still runs calls.
 
 use crate::cache::Source;
 use crate::call::Call;
@@ -107,6 +107,30 @@ pub struct Answer {
     pub version: VersionInfo,
 }
 
+/// The bytes of a version to install, and whether the trust policy applies to them.
+enum Component {
+    /// Given at run time (a file, a request): checked against the trust policy.
+    Given(Vec<u8>),
+    /// Compiled into this program: exempt.
+    Builtin(&'static [u8]),
+}
+
+impl Component {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Component::Given(wasm) => wasm,
+            Component::Builtin(wasm) => wasm,
+        }
+    }
+
+    fn load(&self, runtime: &Runtime, name: &str) -> Result<Plugin, HostError> {
+        match self {
+            Component::Given(wasm) => runtime.load(name, wasm),
+            Component::Builtin(wasm) => runtime.load_builtin(name, wasm),
+        }
+    }
+}
+
 /// Installed plugins by name.
 #[derive(Debug)]
 pub struct Registry {
@@ -130,24 +154,46 @@ impl Registry {
         &self.runtime
     }
 
-    /// Compiles `wasm` on a blocking thread, starts one instance of it as a check, and makes it
-    /// the current version of `name`.
-    /// Installing the bytes that are already current changes nothing. On error the previous
-    /// version stays current.
+    /// Checks `wasm` against the runtime's trust policy, compiles it on a blocking thread,
+    /// starts one instance of it as a check, and makes it the current version of `name`.
+    /// Installing the bytes that are already current changes nothing. On error (an untrusted,
+    /// broken or incompatible component) the previous version stays current.
     pub async fn install(
         &self,
         name: &str,
         label: Option<&str>,
         wasm: Vec<u8>,
     ) -> Result<VersionInfo, HostError> {
+        self.install_component(name, label, Component::Given(wasm))
+            .await
+    }
+
+    /// [`Registry::install`] for a component compiled into this program, which is exempt from
+    /// the trust policy ([`Runtime::load_builtin`]).
+    pub async fn install_builtin(
+        &self,
+        name: &str,
+        label: Option<&str>,
+        wasm: &'static [u8],
+    ) -> Result<VersionInfo, HostError> {
+        self.install_component(name, label, Component::Builtin(wasm))
+            .await
+    }
+
+    async fn install_component(
+        &self,
+        name: &str,
+        label: Option<&str>,
+        wasm: Component,
+    ) -> Result<VersionInfo, HostError> {
         if let Some(current) = self.current(name)
-            && current.digest == crate::cache::digest(&wasm)
+            && current.digest == crate::cache::digest(wasm.bytes())
         {
             return Ok(current);
         }
         let runtime = self.runtime.clone();
         let owned = name.to_string();
-        let loaded = tokio::task::spawn_blocking(move || runtime.load(&owned, &wasm))
+        let loaded = tokio::task::spawn_blocking(move || wasm.load(&runtime, &owned))
             .await
             .map_err(|e| HostError::Load {
                 plugin: name.into(),

@@ -127,9 +127,37 @@ impl Runtime {
         &self.settings
     }
 
-    /// Compiles a plugin (or loads it from the cache) and checks that it implements the contract.
+    /// Checks a plugin against the trust policy (`Settings::trust`), if there is one, then
+    /// compiles it (or loads it from the cache) and checks that it implements the contract.
     /// Compilation is CPU-bound: call it off the request path (e.g. in `spawn_blocking`).
     pub fn load(&self, name: &str, wasm: &[u8]) -> Result<Plugin, HostError> {
+        let trust = match &self.settings.trust {
+            Some(policy) => match policy.check(wasm) {
+                Ok(trusted) => trusted.to_string(),
+                Err(reason) => {
+                    return Err(HostError::Untrusted {
+                        plugin: name.into(),
+                        reason,
+                    });
+                }
+            },
+            None => "not checked: no trust policy".into(),
+        };
+        self.compile(name, wasm, &trust)
+    }
+
+    /// Loads a component compiled into this program (such as `builtin_plugins::MIGRATE`)
+    /// without a trust check: it is part of the installed program, as trusted as the program
+    /// itself. Never pass it bytes read at run time; those go through [`Runtime::load`].
+    pub fn load_builtin(&self, name: &str, wasm: &'static [u8]) -> Result<Plugin, HostError> {
+        self.compile(
+            name,
+            wasm,
+            "built in: part of the installed program, not checked",
+        )
+    }
+
+    fn compile(&self, name: &str, wasm: &[u8], trust: &str) -> Result<Plugin, HostError> {
         let load_error = |problem: LoadProblem| {
             move |source: wasmtime::Error| HostError::Load {
                 plugin: name.into(),
@@ -159,6 +187,7 @@ impl Runtime {
             digest = &digest[..12],
             bytes = wasm.len(),
             ms,
+            trust,
             "plugin {how}"
         );
         Ok(Plugin {
