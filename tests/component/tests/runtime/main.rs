@@ -1,8 +1,9 @@
 //! The runtime across calls and restarts: the compilation cache, the plugin registry and hot
-//! swap under load, and the watched plugin directory.
+//! swap under load, the watched plugin directory, and trusted plugins.
 
 mod cache;
 mod registry;
+mod trust;
 mod watch;
 
 use std::cell::RefCell;
