@@ -28,6 +28,7 @@ aborts the running actions through their plugin's abort.
 Examples:
   wasm-action apply plan.json --os-cloud prod
   wasm-action apply plan.json --max-parallel 8 --output json > report.json
+  wasm-action apply plan.json --plugin-dir plugins --trust-key ops.pub   # signed plugins only
 
 Exit codes: 0 all succeeded or skipped, 2 invalid plan or usage, 4 an action failed,
 5 the cloud or the plugins could not be set up, 130 cancelled.";

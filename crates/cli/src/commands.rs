@@ -1,6 +1,6 @@
 //! The command line: argument definitions and dispatch to one module per command.
 
-use crate::{apply, demo, run, serve, stand_in};
+use crate::{apply, demo, run, serve, stand_in, trust};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Run OpenStack Watcher actions as sandboxed WebAssembly components.
@@ -63,6 +63,15 @@ pub enum Command {
         after_help = "Prints one JSON line when ready: {\"endpoint\": ..., \"hosts\": [...], \"servers\": [...]}\n\nExample:\n  wasm-action nova-stand-in --servers 3 --timings fast"
     )]
     NovaStandIn(stand_in::StandInArgs),
+    /// Make an ed25519 key pair to sign plugins with.
+    #[command(after_help = trust::KEYGEN_EXAMPLES)]
+    Keygen(trust::KeygenArgs),
+    /// Sign a plugin component, so that hosts trusting the key load it.
+    #[command(after_help = trust::SIGN_EXAMPLES)]
+    Sign(trust::SignArgs),
+    /// Tell whether a plugin component is trusted: pinned, or signed by a trusted key.
+    #[command(after_help = trust::VERIFY_EXAMPLES)]
+    Verify(trust::VerifyArgs),
 }
 
 /// Runs the command and returns the process exit code.
@@ -74,6 +83,9 @@ pub async fn dispatch(args: Args) -> u8 {
         Command::Apply(apply_args) => apply::apply(apply_args, settings).await,
         Command::Serve(serve_args) => serve::serve(serve_args, settings).await,
         Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,
+        Command::Keygen(keygen_args) => trust::keygen(keygen_args),
+        Command::Sign(sign_args) => trust::sign_plugin(sign_args),
+        Command::Verify(verify_args) => trust::verify(verify_args),
     }
 }
 

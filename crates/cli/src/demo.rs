@@ -4,6 +4,7 @@
 use crate::exit;
 use crate::render::{Output, progress_printer, result_json, result_text};
 use crate::stand_in::Speed;
+use crate::trust::TrustArgs;
 use clap::ValueEnum;
 use nova_double::{Config, NovaDouble, ServerSpec};
 use serde_json::{Value, json};
@@ -25,6 +26,8 @@ pub struct DemoArgs {
     /// A plugin component to use instead of the built-in migrate action.
     #[arg(long)]
     pub plugin: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// How to print the result on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -139,17 +142,22 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
     Ok(exit::SUCCESS)
 }
 
-fn load(args: &DemoArgs, settings: Settings, text: bool) -> Result<(Runtime, Plugin), String> {
+fn load(args: &DemoArgs, mut settings: Settings, text: bool) -> Result<(Runtime, Plugin), String> {
     let wasm = match &args.plugin {
-        Some(path) => std::fs::read(path)
-            .map_err(|e| format!("cannot read plugin {}: {e}", path.display()))?,
-        None => builtin_plugins::MIGRATE.to_vec(),
+        Some(path) => Some(
+            std::fs::read(path)
+                .map_err(|e| format!("cannot read plugin {}: {e}", path.display()))?,
+        ),
+        None => None,
     };
+    settings.trust = args.trust.policy()?;
     let runtime = Runtime::with_settings(settings).map_err(|e| wasm_action_host::chain(&e))?;
     let started = Instant::now();
-    let plugin = runtime
-        .load("migrate", &wasm)
-        .map_err(|e| wasm_action_host::chain(&e))?;
+    let plugin = match &wasm {
+        Some(wasm) => runtime.load("migrate", wasm),
+        None => runtime.load_builtin("migrate", builtin_plugins::MIGRATE),
+    }
+    .map_err(|e| wasm_action_host::chain(&e))?;
     if text {
         let how = match plugin.source() {
             Source::Compiled => "compiled",

@@ -12,6 +12,7 @@ mod render;
 mod run;
 mod serve;
 mod stand_in;
+mod trust;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -3,6 +3,7 @@
 use crate::cloud::{self, CloudArgs};
 use crate::exit;
 use crate::render::{Output, progress_printer, result_json, result_text};
+use crate::trust::TrustArgs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime, Settings};
@@ -13,6 +14,7 @@ pub const EXAMPLES: &str = "Examples:
   export OS_COMPUTE_ENDPOINT=https://nova.example:8774/v2.1 OS_TOKEN=$(openstack token issue -f value -c id)
   wasm-action run --phase pre-condition --params '{\"resource_id\": \"b9bab5bb-a8c3-4dd8-ae57-218338e27cd3\", \"migration_type\": \"cold\", \"source_node\": \"compute1\", \"destination_node\": \"compute3\"}'
   wasm-action run --params-file action.json --output json
+  wasm-action run --plugin my-action.wasm --trust-key ops.pub --params-file action.json   # signed only
 
 Exit codes: 0 success, 2 usage error, 3 skipped by the pre-condition, 4 action error,
 5 host error (the cloud, the plugin or the sandbox).";
@@ -39,6 +41,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
     #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
     pub cloud: CloudArgs,
 }
 
@@ -53,16 +57,17 @@ pub async fn run(args: RunArgs, settings: Settings) -> u8 {
     }
 }
 
-async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, String)> {
+async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, String)> {
     let params = read_params(&args)?;
+    settings.trust = args.trust.policy().map_err(|e| (exit::USAGE, e))?;
     let wasm = match &args.plugin {
-        Some(path) => std::fs::read(path).map_err(|e| {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
             (
                 exit::USAGE,
                 format!("cannot read plugin {}: {e}", path.display()),
             )
-        })?,
-        None => builtin_plugins::MIGRATE.to_vec(),
+        })?),
+        None => None,
     };
     let needs_nova = !matches!(
         args.phase,
@@ -85,7 +90,11 @@ async fn run_checked(args: RunArgs, settings: Settings) -> Result<u8, (u8, Strin
         .as_ref()
         .and_then(|p| p.file_stem())
         .map_or("migrate".into(), |s| s.to_string_lossy().into_owned());
-    let plugin = runtime.load(&name, &wasm).map_err(host_error)?;
+    let plugin = match &wasm {
+        Some(wasm) => runtime.load(&name, wasm),
+        None => runtime.load_builtin(&name, builtin_plugins::MIGRATE),
+    }
+    .map_err(host_error)?;
     let mut call = Call::new("http://127.0.0.1:9", None);
     if let Some(connection) = connection {
         call.compute_endpoint = connection.endpoint;
