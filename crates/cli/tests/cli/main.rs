@@ -1,8 +1,10 @@
 //! End-to-end tests of the `wasm-action` binary: `run`, `apply` and `serve` against the
-//! Keystone and Nova doubles, configured through clouds.yaml as an operator would.
+//! Keystone and Nova doubles, configured through clouds.yaml as an operator would; trusted
+//! plugins (`keygen`, `sign`, `verify`, `run --trust-key`).
 
 mod apply;
 mod bench;
 mod run;
 mod secrets;
 mod serve;
+mod trust;
