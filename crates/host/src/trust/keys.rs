@@ -49,7 +49,7 @@ impl PublicKey {
 
     /// Reads an SPKI PEM file (`-----BEGIN PUBLIC KEY-----`).
     pub fn read(path: &Path) -> Result<PublicKey, TrustError> {
-        let pem = read(path)?;
+        let pem = read(path, "public")?;
         let key = ed25519_dalek::VerifyingKey::from_public_key_pem(&pem).map_err(|e| {
             TrustError::BadKey {
                 path: path.to_path_buf(),
@@ -102,7 +102,7 @@ impl SigningKey {
 
     /// Reads a PKCS#8 PEM file (`-----BEGIN PRIVATE KEY-----`).
     pub fn read(path: &Path) -> Result<SigningKey, TrustError> {
-        let pem = read(path)?;
+        let pem = read(path, "private")?;
         let key =
             ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| TrustError::BadKey {
                 path: path.to_path_buf(),
@@ -138,10 +138,16 @@ impl SigningKey {
     }
 }
 
-fn read(path: &Path) -> Result<String, TrustError> {
-    std::fs::read_to_string(path).map_err(|source| TrustError::ReadKey {
+/// The text of a key file; `kind` (`public` or `private`) says which key it should hold.
+fn read(path: &Path, kind: &'static str) -> Result<String, TrustError> {
+    let bytes = std::fs::read(path).map_err(|source| TrustError::ReadKey {
         path: path.to_path_buf(),
         source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| TrustError::BadKey {
+        path: path.to_path_buf(),
+        kind,
+        reason: "it is not text".into(),
     })
 }
 
