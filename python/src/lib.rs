@@ -41,9 +41,13 @@ struct Runtime {
 
 #[pymethods]
 impl Runtime {
+    /// A bad trust file raises `ValueError(message, option, path)`, `option` being
+    /// `trust_pins` or `trust_keys`.
     #[new]
     #[pyo3(signature = (*, cache_dir=None, use_cache=true, memory_mib=None, cpu_fuel=None,
-                        max_concurrent_calls=None, pooling=true))]
+                        max_concurrent_calls=None, pooling=true, trust_pins=None,
+                        trust_keys=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         cache_dir: Option<PathBuf>,
         use_cache: bool,
@@ -51,6 +55,8 @@ impl Runtime {
         cpu_fuel: Option<u64>,
         max_concurrent_calls: Option<u32>,
         pooling: bool,
+        trust_pins: Option<PathBuf>,
+        trust_keys: Option<Vec<PathBuf>>,
     ) -> PyResult<Runtime> {
         let mut settings = Settings {
             cache_dir: match (use_cache, cache_dir) {
@@ -78,6 +84,12 @@ impl Runtime {
             }
             settings.max_concurrent_calls = calls;
         }
+        let trust_keys = trust_keys.unwrap_or_default();
+        if trust_pins.is_some() || !trust_keys.is_empty() {
+            let policy = host::TrustPolicy::from_files(trust_pins.as_deref(), &trust_keys)
+                .map_err(trust_settings_error)?;
+            settings.trust = Some(Arc::new(policy));
+        }
         let inner = host::Runtime::with_settings(settings).map_err(host_error_to_runtime)?;
         Ok(Runtime {
             inner: Arc::new(inner),
@@ -89,23 +101,16 @@ impl Runtime {
     fn load(&self, py: Python<'_>, name: &str, wasm: &[u8]) -> PyResult<(String, Py<PyAny>)> {
         let runtime = self.inner.clone();
         let loaded = py.detach(|| runtime.load(name, wasm));
-        match loaded {
-            Ok(plugin) => {
-                let plugin = Plugin {
-                    runtime: self.inner.clone(),
-                    plugin,
-                };
-                Ok(("ok".into(), Py::new(py, plugin)?.into_any()))
-            }
-            Err(error) => Ok((
-                "host-error".into(),
-                json::host_error(&error)
-                    .to_string()
-                    .into_pyobject(py)?
-                    .into_any()
-                    .unbind(),
-            )),
-        }
+        self.answer(py, loaded)
+    }
+
+    /// Loads a component built into this module, exempt from the trust policy (it is part of
+    /// the installed module). Answers as `load`.
+    fn load_builtin(&self, py: Python<'_>, name: &str) -> PyResult<(String, Py<PyAny>)> {
+        let wasm = Runtime::builtin(name)?;
+        let runtime = self.inner.clone();
+        let loaded = py.detach(|| runtime.load_builtin(name, wasm));
+        self.answer(py, loaded)
     }
 
     /// The plugin name a file name gives (`migrate@1.2.0.wasm` -> `migrate`), as the host's
@@ -129,11 +134,39 @@ impl Runtime {
     fn __repr__(&self) -> String {
         let settings = self.inner.settings();
         format!(
-            "Runtime(cache_dir={:?}, memory_mib={}, max_concurrent_calls={})",
+            "Runtime(cache_dir={:?}, memory_mib={}, max_concurrent_calls={}, trust={:?})",
             settings.cache_dir,
             settings.limits.memory_bytes >> 20,
-            settings.max_concurrent_calls
+            settings.max_concurrent_calls,
+            settings.trust
         )
+    }
+}
+
+impl Runtime {
+    /// `("ok", Plugin)` or `("host-error", json)`.
+    fn answer(
+        &self,
+        py: Python<'_>,
+        loaded: Result<host::Plugin, HostError>,
+    ) -> PyResult<(String, Py<PyAny>)> {
+        match loaded {
+            Ok(plugin) => {
+                let plugin = Plugin {
+                    runtime: self.inner.clone(),
+                    plugin,
+                };
+                Ok(("ok".into(), Py::new(py, plugin)?.into_any()))
+            }
+            Err(error) => Ok((
+                "host-error".into(),
+                json::host_error(&error)
+                    .to_string()
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind(),
+            )),
+        }
     }
 }
 
@@ -308,6 +341,18 @@ impl Credentials for PyCredentials {
     ) -> BoxFuture<'a, Result<Option<String>, CredentialsError>> {
         Box::pin(async move { self.renewed(stale) })
     }
+}
+
+/// `ValueError(message, option, path)` for a trust file that cannot be used: `option` is the
+/// keyword that named it (`trust_pins` or `trust_keys`).
+fn trust_settings_error(error: host::TrustError) -> PyErr {
+    use host::TrustError::{BadKey, BadPin, ReadKey, ReadPins};
+    let (option, path) = match &error {
+        ReadPins { path, .. } | BadPin { path, .. } => ("trust_pins", Some(path.clone())),
+        ReadKey { path, .. } | BadKey { path, .. } => ("trust_keys", Some(path.clone())),
+        _ => ("trust", None),
+    };
+    PyValueError::new_err((host::chain(&error), option, path))
 }
 
 fn host_error_to_runtime(error: HostError) -> PyErr {

@@ -17,6 +17,7 @@ from watcher.common import exception
 from watcher.common import utils
 from watcher.conf import applier as applier_conf
 
+import wasm_action
 from wasm_action import watcher_engine
 from wasm_action.watcher import (
     BUILTIN_MIGRATE,
@@ -60,7 +61,7 @@ def record(action_type, input_parameters):
 def test_the_options_are_taskflows_and_the_sandboxs_with_their_defaults():
     opts = {o.name: o for o in watcher_engine.WasmWorkFlowEngine.get_config_opts()}
     assert set(opts) == {"max_workers", "action_execution_rule", "actions", "timeout",
-                         "cache_dir", "memory_mib"}
+                         "cache_dir", "memory_mib", "trust_pins", "trust_keys"}
     assert opts["max_workers"].default == processutils.get_worker_count()
     assert opts["action_execution_rule"].default == {}
     assert opts["actions"].default == {"migrate": "builtin:migrate"}
@@ -121,6 +122,32 @@ def test_a_file_that_is_not_a_component_is_refused(tmp_path):
     message = refusal(tmp_path, f"actions = migrate:{junk}")
     assert message.startswith(
         f"[{GROUP}] actions = migrate:{junk}: the component does not load (load): "), message
+
+
+@pytest.mark.parametrize("option,problem", [("trust_pins", "no pins file"),
+                                            ("trust_keys", "no public key file")])
+def test_a_missing_trust_file_is_refused_by_option_and_value(tmp_path, option, problem):
+    assert refusal(tmp_path, f"{option} = /nonexistent/trust") == (
+        f"[{GROUP}] {option} = /nonexistent/trust: {problem} /nonexistent/trust")
+
+
+def test_a_component_file_the_trust_options_refuse_is_refused_at_start(tmp_path):
+    component = tmp_path / "migrate.wasm"
+    component.write_bytes(bytes(wasm_action._native.Runtime.builtin("migrate")))
+    pins = tmp_path / "pins.sha256"
+    pins.write_text(f"{'0' * 64}  something-else.wasm\n")
+    message = refusal(tmp_path, f"actions = migrate:{component}\ntrust_pins = {pins}")
+    assert message.startswith(f"[{GROUP}] actions = migrate:{component}: the component does "
+                              "not load (untrusted): "), message
+    assert "neither pinned nor signed" in message
+
+
+def test_builtin_components_need_no_pin_or_signature(tmp_path):
+    pins = tmp_path / "pins.sha256"
+    pins.write_text("# nothing pinned\n")
+    settings = watcher_engine.check_selected_engine(selected(tmp_path, f"trust_pins = {pins}"))
+    assert dict(settings.components) == {"migrate": BUILTIN_MIGRATE}
+    assert settings.sandbox.trust_pins == str(pins)
 
 
 @pytest.mark.parametrize("options,option", [("max_workers = 0", "max_workers"),

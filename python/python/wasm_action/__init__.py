@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from . import _native
 from .errors import (  # noqa: F401  (re-exported)
@@ -44,7 +44,9 @@ from .errors import (  # noqa: F401  (re-exported)
     PluginCrashed,
     TimedOut,
     TransportError,
+    TrustSettingsError,
     Unsupported,
+    Untrusted,
     WasmActionError,
 )
 from .errors import action_error as _action_error
@@ -107,18 +109,36 @@ class Runtime:
     cpu_fuel              guest computation per call (default 10 billion; waiting costs none)
     max_concurrent_calls  calls beyond it wait for a free slot (default 1000)
     pooling               pre-allocate instance slots (default True)
+    trust_pins            a pins file (the lines ``sha256sum`` prints): load only the components
+                          pinned there or signed by a ``trust_keys`` key
+    trust_keys            public key files (PEM, from ``wasm-action keygen``): load only the
+                          components signed by one of them (``wasm-action sign``) or pinned
+
+    With ``trust_pins`` or ``trust_keys``, ``load`` raises ``Untrusted`` for any other
+    component; built-in components are part of this module and always load. A trust file that
+    cannot be used raises ``TrustSettingsError`` naming the keyword.
     """
 
     def __init__(self, *, cache_dir: Optional[Union[str, os.PathLike]] = None,
                  use_cache: bool = True, memory_mib: Optional[int] = None,
                  cpu_fuel: Optional[int] = None, max_concurrent_calls: Optional[int] = None,
-                 pooling: bool = True):
+                 pooling: bool = True, trust_pins: Optional[Union[str, os.PathLike]] = None,
+                 trust_keys: Sequence[Union[str, os.PathLike]] = ()):
         if cache_dir is None:
             cache_dir = os.environ.get("WASM_ACTION_CACHE_DIR")
-        self._native = _native.Runtime(
-            cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
-            use_cache=use_cache, memory_mib=memory_mib, cpu_fuel=cpu_fuel,
-            max_concurrent_calls=max_concurrent_calls, pooling=pooling)
+        if isinstance(trust_keys, (str, os.PathLike)):
+            trust_keys = [trust_keys]
+        try:
+            self._native = _native.Runtime(
+                cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+                use_cache=use_cache, memory_mib=memory_mib, cpu_fuel=cpu_fuel,
+                max_concurrent_calls=max_concurrent_calls, pooling=pooling,
+                trust_pins=os.fspath(trust_pins) if trust_pins is not None else None,
+                trust_keys=[os.fspath(k) for k in trust_keys])
+        except ValueError as e:
+            if len(e.args) == 3:  # (message, option, path): a trust file
+                raise TrustSettingsError(*e.args) from None
+            raise
 
     def load(self, source: Union[str, os.PathLike, bytes], name: Optional[str] = None) -> "Plugin":
         """Compiles a component (a path or its bytes), or loads it from the cache."""
@@ -136,8 +156,12 @@ class Runtime:
         return Plugin(answer)
 
     def builtin(self, name: str = "migrate") -> "Plugin":
-        """A component shipped inside this module (``migrate``)."""
-        return self.load(_native.Runtime.builtin(name), name=name)
+        """A component shipped inside this module (``migrate``); part of the module, so no
+        trust policy applies to it."""
+        kind, answer = self._native.load_builtin(name)
+        if kind != "ok":
+            raise _host_error(json.loads(answer))
+        return Plugin(answer)
 
     def __repr__(self) -> str:
         return repr(self._native)

@@ -1,6 +1,6 @@
 # Types of the native extension (host/python/src/lib.rs). Answers cross as (kind, json) pairs;
 # wasm_action/__init__.py turns them into typed outcomes and exceptions.
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 __version__: str
 
@@ -14,8 +14,11 @@ class Runtime:
         cpu_fuel: Optional[int] = None,
         max_concurrent_calls: Optional[int] = None,
         pooling: bool = True,
+        trust_pins: Optional[str] = None,
+        trust_keys: Optional[List[str]] = None,
     ) -> None: ...
     def load(self, name: str, wasm: bytes) -> Tuple[str, Any]: ...
+    def load_builtin(self, name: str) -> Tuple[str, Any]: ...
     @staticmethod
     def plugin_name(path: str) -> Optional[str]: ...
     @staticmethod

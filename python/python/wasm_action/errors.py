@@ -6,7 +6,7 @@ string; the fields of the variant are attributes.
 ``ActionError``  the action ran and failed for a reason it names (Nova said no, the
                  migration failed, bad parameters ...).
 ``HostError``    the plugin could not give an answer (it crashed, hit a sandbox limit, the
-                 component does not load ...).
+                 component does not load or is not trusted ...).
 """
 
 from __future__ import annotations
@@ -192,6 +192,27 @@ class LoadError(HostError):
     kind = "load"
 
 
+class Untrusted(LoadError):
+    """The runtime's trust policy refuses the component: it is neither pinned nor signed by a
+    trusted key, or it was changed after it was signed. The message says which, and what to
+    do."""
+
+    kind = "untrusted"
+
+
+class TrustSettingsError(WasmActionError, ValueError):
+    """A trust file given to ``Runtime`` cannot be used (missing, unreadable, a line that is
+    not a pin, a file that is not a public key); ``option`` names the keyword
+    (``trust_pins`` or ``trust_keys``) and ``path`` the file."""
+
+    kind = "trust-settings"
+
+    def __init__(self, message: str, option: str, path: Optional[str] = None):
+        super().__init__(message)
+        self.option = option
+        self.path = path
+
+
 class ContextError(HostError):
     """The call's context is unusable (e.g. the compute endpoint is not a URL)."""
 
@@ -251,7 +272,8 @@ def host_error(value: dict[str, Any]) -> HostError:
     kind = value["kind"]
     if kind == "limit-exceeded":
         return LimitExceeded(value["message"], value["limit"], **where)
-    classes = {c.kind: c for c in (EngineError, LoadError, ContextError, PluginCrashed, Busy)}
+    classes = {c.kind: c for c in (EngineError, LoadError, Untrusted, ContextError,
+                                   PluginCrashed, Busy)}
     # The host's finer kinds, under the exception a Python caller handles them with.
     classes.update({"cache": EngineError, "instantiate": PluginCrashed,
                     "shutting-down": Busy, "unknown-plugin": LoadError})

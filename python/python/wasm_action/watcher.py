@@ -7,7 +7,8 @@ is used two ways:
   so Watcher's applier loads it like its own actions: a plan names ``wasm_migrate`` instead of
   ``migrate``. Options in ``[watcher_actions.wasm_migrate]``: ``component`` (a component file
   instead of the built-in one), ``timeout`` (seconds, default 900), ``cache_dir``,
-  ``memory_mib``.
+  ``memory_mib``, ``trust_pins`` and ``trust_keys`` (load only pinned or signed component
+  files).
 * the ``wasm`` workflow engine (:mod:`wasm_action.watcher_engine`), which runs the action types
   Watcher's strategies emit (plain ``migrate``) with a component, and every other type with
   Watcher's own action.
@@ -32,7 +33,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from oslo_config import cfg
 from oslo_log import log
@@ -46,6 +47,8 @@ import wasm_action
 LOG = log.getLogger(__name__)
 
 BUILTIN_PREFIX = "builtin:"
+#: Where ``wasm_migrate``'s own options are read.
+OWN_GROUP = "watcher_actions.wasm_migrate"
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,14 @@ BUILTIN_MIGRATE = Component(builtin="migrate")
 @dataclass(frozen=True)
 class Sandbox:
     """The sandbox's settings for every call of an action: the call's deadline, where compiled
-    components are kept, the largest memory of one instance."""
+    components are kept, the largest memory of one instance, and which component files are
+    trusted (pinned digests, public keys; none: every file)."""
 
     timeout: float = 900.0
     cache_dir: Optional[str] = None
     memory_mib: Optional[int] = None
+    trust_pins: Optional[str] = None
+    trust_keys: Tuple[str, ...] = ()
 
     @staticmethod
     def options() -> list:
@@ -95,6 +101,12 @@ class Sandbox:
             cfg.StrOpt("cache_dir", help="Where compiled components are kept (default "
                        "$WASM_ACTION_CACHE_DIR or ~/.cache/wasm-action)."),
             cfg.IntOpt("memory_mib", min=1, help="Largest memory of one sandbox (default 64)."),
+            cfg.StrOpt("trust_pins", help="A pins file (the lines sha256sum prints): with it or "
+                       "trust_keys, only component files pinned there or signed by a "
+                       "trust_keys key are loaded; built-in components always are."),
+            cfg.ListOpt("trust_keys", default=[], help="Public key files (PEM, from "
+                        "wasm-action keygen): component files signed by one of them "
+                        "(wasm-action sign) are trusted."),
         ]
 
     @classmethod
@@ -104,7 +116,13 @@ class Sandbox:
         config = config or {}
         timeout = config.get("timeout")
         return cls(timeout=float(cls.timeout if timeout is None else timeout),
-                   cache_dir=config.get("cache_dir"), memory_mib=config.get("memory_mib"))
+                   cache_dir=config.get("cache_dir"), memory_mib=config.get("memory_mib"),
+                   trust_pins=config.get("trust_pins") or None,
+                   trust_keys=tuple(config.get("trust_keys") or ()))
+
+    def runtime_key(self) -> tuple:
+        """What tells runtimes apart: everything but the call's deadline."""
+        return (self.cache_dir, self.memory_mib, self.trust_pins, self.trust_keys)
 
 
 _plugins_lock = threading.Lock()
@@ -120,10 +138,11 @@ def runtime(sandbox: Sandbox) -> wasm_action.Runtime:
 
 
 def _runtime(sandbox):
-    settings = (sandbox.cache_dir, sandbox.memory_mib)
+    settings = sandbox.runtime_key()
     made = _runtimes.get(settings)
     if made is None:
-        made = wasm_action.Runtime(cache_dir=sandbox.cache_dir, memory_mib=sandbox.memory_mib)
+        made = wasm_action.Runtime(cache_dir=sandbox.cache_dir, memory_mib=sandbox.memory_mib,
+                                   trust_pins=sandbox.trust_pins, trust_keys=sandbox.trust_keys)
         _runtimes[settings] = made
     return made
 
@@ -131,9 +150,10 @@ def _runtime(sandbox):
 def plugin(component: Component, sandbox: Sandbox) -> wasm_action.Plugin:
     """One compiled plugin per component and settings, for the process. Raises what loading
     raises (``OSError`` for a file that cannot be read, ``ValueError`` for an unknown
-    built-in, ``wasm_action.LoadError`` for a file that is not a component)."""
+    built-in, ``wasm_action.LoadError`` for a file that is not a component,
+    ``wasm_action.Untrusted`` for one the trust options refuse)."""
     with _plugins_lock:
-        key = (sandbox.cache_dir, sandbox.memory_mib, component)
+        key = (sandbox.runtime_key(), component)
         loaded = _plugins.get(key)
         if loaded is None:
             loaded = component.load(_runtime(sandbox))
@@ -339,10 +359,11 @@ class WasmMigrate(SandboxedMigrate):
         which ``watcher-applier`` runs at start, before its RPC server, on every
         ``watcher_actions`` entry point. The ``wasm`` workflow engine itself is loaded only
         when a plan is applied (``DefaultApplier.engine``), so this is where its options are
-        checked at start: a bad one raises here, out of ``Syncer.sync()``, and the applier
-        does not start.
+        checked at start, and this action's own sandbox options (a missing trust file): a bad
+        one raises here, out of ``Syncer.sync()``, and the applier does not start.
         """
         from wasm_action import watcher_engine  # it imports this module
 
         watcher_engine.check_selected_engine()
+        watcher_engine.check_sandbox(OWN_GROUP, self.sandbox)
         return super().get_description()

@@ -21,6 +21,9 @@ Select it with ``[watcher_applier] workflow_engine = wasm``. Its options, in
     Watcher knows (a ``watcher_actions`` entry point).
 ``timeout``, ``cache_dir``, ``memory_mib``
     the sandbox's settings, as for ``wasm_migrate``.
+``trust_pins``, ``trust_keys``
+    a pins file (``sha256sum``'s lines) and public key files (PEM): with either, only component
+    files pinned there or signed by one of the keys load; ``builtin:`` components always do.
 
 A bad option stops watcher-applier at start (see :func:`check_selected_engine`), never
 mid-plan. Watcher's loader reads the config files again for every plan; should they change
@@ -84,12 +87,7 @@ def settings_from(config, group: str) -> Settings:
     :class:`InvalidOption`."""
     config = config or {}
     sandbox = Sandbox.from_config(config)
-    try:
-        runtime(sandbox)
-    except Exception as e:  # noqa: BLE001  whatever the runtime refuses (memory_mib >= 1
-        # is oslo.config's to check)
-        raise InvalidOption(group, "cache_dir", sandbox.cache_dir,
-                            f"the sandbox cannot be set up: {e}") from e
+    check_sandbox(group, sandbox)
     actions = config.get("actions")
     actions = DEFAULT_ACTIONS if actions is None else actions
     known = sorted(loader.DefaultLoader(ACTIONS).list_available())
@@ -97,6 +95,28 @@ def settings_from(config, group: str) -> Settings:
     for action_type, text in actions.items():
         components[action_type] = _component(group, action_type, str(text), known, sandbox)
     return Settings(components=components, sandbox=sandbox)
+
+
+def check_sandbox(group: str, sandbox: Sandbox) -> None:
+    """Sets up the runtime these sandbox options ask for, so that a bad one is found now: a
+    trust file that is missing or unusable, a cache directory that cannot be made. Raises
+    :class:`InvalidOption` naming the option."""
+    keys = ",".join(sandbox.trust_keys)
+    if sandbox.trust_pins is not None and not os.path.isfile(sandbox.trust_pins):
+        raise InvalidOption(group, "trust_pins", sandbox.trust_pins,
+                            f"no pins file {sandbox.trust_pins}")
+    for key in sandbox.trust_keys:
+        if not os.path.isfile(key):
+            raise InvalidOption(group, "trust_keys", keys, f"no public key file {key}")
+    try:
+        runtime(sandbox)
+    except wasm_action.TrustSettingsError as e:
+        value = sandbox.trust_pins if e.option == "trust_pins" else keys
+        raise InvalidOption(group, e.option, value, str(e)) from e
+    except Exception as e:  # noqa: BLE001  whatever the runtime refuses (memory_mib >= 1
+        # is oslo.config's to check)
+        raise InvalidOption(group, "cache_dir", sandbox.cache_dir,
+                            f"the sandbox cannot be set up: {e}") from e
 
 
 def _component(group, action_type, text, known, sandbox) -> Component:
