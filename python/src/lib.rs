@@ -348,8 +348,12 @@ impl Credentials for PyCredentials {
 fn trust_settings_error(error: host::TrustError) -> PyErr {
     use host::TrustError::{BadKey, BadPin, ReadKey, ReadPins};
     let (option, path) = match &error {
-        ReadPins { path, .. } | BadPin { path, .. } => ("trust_pins", Some(path.clone())),
-        ReadKey { path, .. } | BadKey { path, .. } => ("trust_keys", Some(path.clone())),
+        ReadPins { path, .. } | BadPin { path, .. } => {
+            ("trust_pins", Some(path.display().to_string()))
+        }
+        ReadKey { path, .. } | BadKey { path, .. } => {
+            ("trust_keys", Some(path.display().to_string()))
+        }
         _ => ("trust", None),
     };
     PyValueError::new_err((host::chain(&error), option, path))

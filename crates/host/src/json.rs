@@ -234,6 +234,24 @@ mod tests {
     }
 
     #[test]
+    fn an_untrusted_plugin_is_its_own_kind_and_says_why() {
+        let error = HostError::Untrusted {
+            plugin: "migrate".into(),
+            reason: crate::trust::TrustError::NotTrusted {
+                digest: "ab".repeat(32),
+            },
+        };
+        let value = host_error(&error);
+        assert_eq!(value["kind"], "untrusted");
+        assert_eq!(value["plugin"], "migrate");
+        let message = value["message"].as_str().expect("a sentence");
+        assert!(
+            message.contains("not trusted") && message.contains("neither pinned nor signed"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn a_host_error_names_its_kind_and_carries_its_sources() {
         let error = HostError::LimitExceeded {
             plugin: "spin".into(),
