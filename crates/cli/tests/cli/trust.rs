@@ -198,3 +198,42 @@ fn a_missing_trust_file_is_a_usage_error_naming_it() {
         text(&output)
     );
 }
+
+#[test]
+fn apply_installs_only_the_trusted_files_of_the_plugin_dir() {
+    let work = Workdir::new();
+    work.keygen("ops");
+    std::fs::create_dir(work.path("plugins")).expect("a plugin dir");
+    work.signed("ops.key", "plugins/approved.wasm");
+    std::fs::write(work.path("plugins/stray.wasm"), builtin_plugins::MIGRATE).expect("write");
+    let action = |uuid: &str, action_type: &str| {
+        serde_json::json!({"uuid": uuid, "action_type": action_type, "parents": [],
+            "input_parameters": {"resource_id": "b9bab5bb-a8c3-4dd8-ae57-218338e27cd3",
+                "migration_type": "cold", "source_node": "compute1", "destination_node": "compute2"}})
+    };
+    let plan = serde_json::json!({"actions": [action("a", "approved"), action("b", "stray")]});
+    std::fs::write(work.path("plan.json"), plan.to_string()).expect("write");
+    let args = [
+        "apply",
+        "plan.json",
+        "--plugin-dir",
+        "plugins",
+        "--trust-key",
+        "ops.pub",
+    ];
+    let output = work.run(&[&args[..], &["--output", "json"]].concat(), &[]);
+    // Validation comes first, before any cloud: the stray plugin was never installed.
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let report = crate::bench::json(&output);
+    let issues = report["problems"]["issues"].as_array().expect("issues");
+    let unknown: Vec<&str> = issues
+        .iter()
+        .filter_map(|i| i["action_type"].as_str())
+        .collect();
+    assert_eq!(unknown, ["stray"], "{}", text(&output));
+    assert!(
+        stderr(&output).contains("refusing to load plugin 'stray'"),
+        "{}",
+        text(&output)
+    );
+}
