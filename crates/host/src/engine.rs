@@ -1,5 +1,6 @@
 //! The process-wide engine: its configuration (pooling, fuel, epochs) and the epoch ticker.
 
+use crate::sandbox::grants::Grants;
 use crate::sandbox::limits::Limits;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,9 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Pre-allocate instance slots (the pooling allocator; default) or allocate on demand.
     pub pooling: bool,
+    /// The operator's narrowing (or explicit widening) of what each plugin may send; by
+    /// default every plugin may send exactly what it declares.
+    pub grants: Grants,
 }
 
 impl Default for Settings {
@@ -32,6 +36,7 @@ impl Default for Settings {
             cache_dir: None,
             max_concurrent_calls: 1000,
             pooling: true,
+            grants: Grants::default(),
         }
     }
 }

@@ -135,6 +135,8 @@ fn load_problem(problem: LoadProblem) -> &'static str {
         LoadProblem::Imports => "imports",
         LoadProblem::Contract => "contract",
         LoadProblem::Start => "start",
+        LoadProblem::Capabilities => "capabilities",
+        LoadProblem::Grants => "grants",
         LoadProblem::CompilerCrashed => "compiler-crashed",
     }
 }
