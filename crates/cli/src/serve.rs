@@ -1,10 +1,11 @@
 //! `wasm-action serve`: a small HTTP API to submit actions and plans, follow them and cancel
 //! them, with the plugin directory watched for hot swap and a graceful, draining shutdown.
 //! Callers authenticate as with any OpenStack service: a Keystone token with the required role
-//! ([`keystone`]).
+//! ([`keystone`]); the API may be served over HTTPS ([`tls`]).
 
 mod api;
 mod keystone;
+mod tls;
 mod token_cache;
 
 use crate::cloud::{self, CloudArgs};
@@ -17,8 +18,11 @@ use keystone::Gate;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tls::{TlsError, TlsListener};
+use tokio_rustls::rustls::ServerConfig;
 use wasm_action_host::{PluginRunner, Settings};
 
 /// Examples shown by `wasm-action serve --help`.
@@ -36,8 +40,9 @@ default), validated at Keystone with this service's own credentials and cached f
 role → 403; Keystone not answering → 503. A body over 1 MiB → 413. Nothing runs in any of these.
 
 Example:
-  wasm-action serve --os-cloud prod --listen 10.0.0.5:8787
-  curl -s -XPOST http://10.0.0.5:8787/v1/actions \\
+  wasm-action serve --os-cloud prod --listen 10.0.0.5:8787 \\
+      --tls-cert /etc/wasm-action/cert.pem --tls-key /etc/wasm-action/key.pem
+  curl -s -XPOST https://10.0.0.5:8787/v1/actions \\
       -H \"X-Auth-Token: $(openstack token issue -f value -c id)\" \\
       -d '{\"action_type\": \"migrate\", \"input_parameters\": {...}}'
 
@@ -61,6 +66,12 @@ pub struct ServeArgs {
     /// when --listen is a loopback address.
     #[arg(long, conflicts_with_all = ["required_role", "token_cache_time"])]
     pub no_auth: bool,
+    /// Serve HTTPS with this PEM certificate (the server's first, then its chain).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// How many actions of one plan may run at once.
     #[arg(long, default_value = "4")]
     pub max_parallel: NonZeroUsize,
@@ -86,6 +97,9 @@ enum ServeError {
          --no-auth so that callers present a Keystone token"
     )]
     OpenToTheNetwork(SocketAddr),
+    /// `--tls-cert` / `--tls-key` cannot be served.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// Tokens cannot be validated without Keystone.
     #[error(
         "serve validates every caller's token at Keystone, but the cloud has no auth_url (a given \
@@ -129,6 +143,10 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), ServeErr
     if args.no_auth && !args.listen.ip().is_loopback() {
         return Err(ServeError::OpenToTheNetwork(args.listen));
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
     let (registry, _watch) = plugins::registry(settings, &args.plugins)
         .await
         .map_err(ServeError::Setup)?;
@@ -147,7 +165,7 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), ServeErr
         registry,
         jobs: Jobs::new(Arc::new(runner), args.max_parallel),
     });
-    listen(&args, api::router(service.clone(), gate)).await?;
+    listen(&args, tls, api::router(service.clone(), gate)).await?;
     drain(&service, Duration::from_secs(args.drain_timeout)).await;
     Ok(())
 }
@@ -165,9 +183,13 @@ fn gate(args: &ServeArgs, session: &Session) -> Result<Option<Arc<Gate>>, ServeE
     Ok(Some(Arc::new(gate)))
 }
 
-/// Serves `app` on `--listen` until SIGTERM/Ctrl-C; returns once no request is in flight any
-/// more.
-async fn listen(args: &ServeArgs, app: axum::Router) -> Result<(), ServeError> {
+/// Serves `app` on `--listen` (HTTPS with `tls`) until SIGTERM/Ctrl-C; returns once no request
+/// is in flight any more.
+async fn listen(
+    args: &ServeArgs,
+    tls: Option<Arc<ServerConfig>>,
+    app: axum::Router,
+) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -178,13 +200,24 @@ async fn listen(args: &ServeArgs, app: axum::Router) -> Result<(), ServeError> {
         address: args.listen,
         source,
     })?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // One line for scripts and tests that start us on port 0.
-    println!("{}", json!({"listening": format!("http://{address}")}));
-    tracing::info!(%address, "serving");
+    println!("{}", json!({"listening": format!("{scheme}://{address}")}));
+    tracing::info!(%address, scheme, "serving");
     let stop = crate::stand_in::wait_for_stop();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await;
+    let served = match tls {
+        Some(config) => {
+            let listener = TlsListener::new(listener, config);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+    };
     served.map_err(|source| ServeError::Serving { address, source })
 }
 

@@ -1,10 +1,11 @@
-//! `wasm-action serve`: submit, poll, cancel, a draining shutdown and bounded bodies.
+//! `wasm-action serve`: submit, poll, cancel, a draining shutdown, bounded bodies and HTTPS.
 //! Every call carries an admin token from the Keystone double; `serve_auth` covers refusals.
 
 use crate::bench::*;
 use crate::service::{Call, Served, until_state};
 use serde_json::json;
 use std::time::Duration;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto};
 
 fn admin_token(cloud: &Cli) -> String {
     cloud
@@ -104,4 +105,57 @@ async fn a_body_over_1_mib_is_413_with_a_json_problem_and_runs_nothing() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(cloud.requests_about(&server).is_empty(), "Nova heard of it");
     assert!(!served.log().contains("job started"), "{}", served.log());
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files; the certificate in DER.
+fn self_signed(cloud: &Cli) -> (String, String, rcgen::Certificate) {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("a self-signed certificate");
+    let cert = cloud.file("serve-cert.pem", &certified.cert.pem());
+    let key = cloud.file("serve-key.pem", &certified.signing_key.serialize_pem());
+    let path = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    (path(cert), path(key), certified.cert)
+}
+
+fn client_trusting(roots: RootCertStore) -> ClientConfig {
+    let provider = std::sync::Arc::new(crypto::ring::default_provider());
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_over_tls_answers_a_client_that_trusts_its_certificate_and_no_other() {
+    let cloud = Cli::start().await;
+    let (cert, key, der) = self_signed(&cloud);
+    let served = Served::start(&cloud, &["--tls-cert", &cert, "--tls-key", &key]).await;
+    assert!(
+        served.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.base
+    );
+    let token = admin_token(&cloud);
+    let mut roots = RootCertStore::empty();
+    roots.add(der.der().clone()).expect("a trust anchor");
+    let plugins = Call::new("GET", &served.base, "/v1/plugins")
+        .token(&token)
+        .tls(client_trusting(roots))
+        .answer()
+        .await;
+    assert_eq!(plugins.status, 200, "{plugins:?}");
+    assert_eq!(plugins.body["plugins"][0]["name"], "migrate");
+
+    let untrusting = Call::new("GET", &served.base, "/healthz")
+        .tls(client_trusting(RootCertStore::empty()))
+        .send()
+        .await;
+    let error = untrusting.expect_err("a client that does not trust the certificate");
+    assert!(error.contains("certificate"), "{error}");
+    let plain = Call::new("GET", &served.base.replace("https", "http"), "/healthz")
+        .send()
+        .await;
+    assert!(plain.is_err(), "plain HTTP gets no answer: {plain:?}");
+    assert_eq!(served.stop().await.code(), Some(0));
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
@@ -133,6 +134,12 @@ impl<'a> Call<'a> {
     /// With a JSON body.
     pub fn json(mut self, body: &Value) -> Call<'a> {
         self.body = Some(body.to_string());
+        self
+    }
+
+    /// Over TLS, trusting the roots in `config`.
+    pub fn tls(mut self, config: tokio_rustls::rustls::ClientConfig) -> Call<'a> {
+        self.tls = Some(TlsConnector::from(Arc::new(config)));
         self
     }
 
