@@ -226,3 +226,19 @@ async fn no_auth_on_loopback_serves_without_a_token_and_says_so() {
     );
     assert_eq!(cloud.keystone.tokens_validated(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_to_start_without_a_keystone_to_validate_tokens() {
+    let cloud = Cli::start().await;
+    let env = [
+        ("OS_TOKEN", "admin:admin:admin"),
+        ("OS_COMPUTE_ENDPOINT", &cloud.nova.endpoint()),
+    ];
+    let output = cloud.run(&["serve", "--listen", "127.0.0.1:0"], &env).await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let all = text(&output);
+    assert!(
+        all.contains("auth_url") && all.contains("--no-auth"),
+        "{all}"
+    );
+}
