@@ -3,12 +3,12 @@
 //! (`auth_token`) and oslo.policy's `role:` check decide it.
 //!
 //! The token is validated at Keystone with this service's own token (`GET /v3/auth/tokens`)
-//! and the answer cached by the token's hash ([`TokenCache`]). No token or a bad one is a 401
+//! and Keystone's answer cached by the token's hash ([`TokenCache`]). No token or a bad one is a 401
 //! with `WWW-Authenticate: Keystone uri="..."`; a valid token without the role a 403 naming the
 //! role; Keystone not answering a 503. In every case nothing runs, and no token is logged.
 
 use super::api::problem;
-use super::token_cache::{CAPACITY, TokenCache};
+use super::token_cache::{CAPACITY, TokenCache, Verdict};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -62,20 +62,29 @@ impl Gate {
         // Keystone issues visible ASCII only; anything else cannot be one of its tokens.
         let token = header.to_str().map_err(|_| Refusal::NotValid)?;
         let caller = match self.cache.get(token) {
-            Some(cached) => cached,
-            None => {
-                let validated = self.session.validate_token(token).await;
-                let validated = Arc::new(validated.map_err(|error| match error {
-                    ValidationError::NotValid => Refusal::NotValid,
-                    error => Refusal::KeystoneUnavailable(error),
-                })?);
-                self.cache.insert(token, validated.clone());
-                validated
-            }
+            Some(Verdict::Valid(caller)) => caller,
+            Some(Verdict::NotValid) => return Err(Refusal::NotValid),
+            None => self.validate(token).await?,
         };
         match caller.has_role(&self.required_role) {
             true => Ok(caller),
             false => Err(Refusal::MissingRole(caller)),
+        }
+    }
+
+    /// Asks Keystone, and remembers its answer (not a failure to get one).
+    async fn validate(&self, token: &str) -> Result<Arc<ValidatedToken>, Refusal> {
+        match self.session.validate_token(token).await {
+            Ok(validated) => {
+                let validated = Arc::new(validated);
+                self.cache.insert(token, Verdict::Valid(validated.clone()));
+                Ok(validated)
+            }
+            Err(ValidationError::NotValid) => {
+                self.cache.insert(token, Verdict::NotValid);
+                Err(Refusal::NotValid)
+            }
+            Err(error) => Err(Refusal::KeystoneUnavailable(error)),
         }
     }
 

@@ -1,7 +1,9 @@
-//! Tokens Keystone vouched for, kept for a while so that every request does not ask Keystone
+//! What Keystone said about tokens, kept for a while so that every request does not ask Keystone
 //! again (keystonemiddleware's `token_cache_time`). Kept by the SHA-256 of the token, never the
-//! token itself; an entry lasts until the earlier of the token's expiry and the cache time, and
-//! an expired token is never served.
+//! token itself. A valid token is kept until the earlier of its expiry and the cache time, and
+//! an expired one is never served; a token Keystone did not know is kept as such for the cache
+//! time, as keystonemiddleware does, so that a caller repeating a bad token does not make every
+//! request a call to Keystone (a token that is not valid never becomes valid).
 
 use cloud_auth::ValidatedToken;
 use sha2::{Digest, Sha256};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// How many tokens the cache holds at most (a service sees a handful of callers).
 pub const CAPACITY: usize = 10_000;
 
-/// Validated tokens by the hash of the token.
+/// What Keystone said, by the hash of the token.
 #[derive(Debug)]
 pub struct TokenCache {
     cache_time: Duration,
@@ -20,16 +22,29 @@ pub struct TokenCache {
     entries: Mutex<HashMap<[u8; 32], Entry>>,
 }
 
+/// Keystone's answer about one token.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Valid, with whose it is and its roles.
+    Valid(Arc<ValidatedToken>),
+    /// Unknown to Keystone, expired or revoked.
+    NotValid,
+}
+
 #[derive(Debug)]
 struct Entry {
-    token: Arc<ValidatedToken>,
-    /// The earlier of the cache time and the token's expiry, on the monotonic clock.
+    verdict: Verdict,
+    /// The cache time, or a valid token's expiry when that comes first (monotonic clock).
     until: Instant,
 }
 
 impl Entry {
     fn is_live(&self, now: Instant) -> bool {
-        now < self.until && SystemTime::now() < self.token.expires_at
+        let alive = match &self.verdict {
+            Verdict::Valid(token) => SystemTime::now() < token.expires_at,
+            Verdict::NotValid => true,
+        };
+        now < self.until && alive
     }
 }
 
@@ -44,12 +59,13 @@ impl TokenCache {
         }
     }
 
-    /// The validated token, when it is cached and neither its cache time nor its life is over.
-    pub fn get(&self, token: &str) -> Option<Arc<ValidatedToken>> {
+    /// What Keystone said about `token`, unless that is older than the cache time or the token
+    /// has expired since.
+    pub fn get(&self, token: &str) -> Option<Verdict> {
         let key = digest(token);
         let mut entries = lock(&self.entries);
         match entries.get(&key) {
-            Some(entry) if entry.is_live(Instant::now()) => Some(entry.token.clone()),
+            Some(entry) if entry.is_live(Instant::now()) => Some(entry.verdict.clone()),
             Some(_) => {
                 entries.remove(&key);
                 None
@@ -58,14 +74,16 @@ impl TokenCache {
         }
     }
 
-    /// Keeps `validated` for `token`; when full, the expired entries go first, then the one
+    /// Keeps `verdict` about `token`; when full, the expired entries go first, then the one
     /// closest to its end.
-    pub fn insert(&self, token: &str, validated: Arc<ValidatedToken>) {
-        let life = validated
-            .expires_at
-            .duration_since(SystemTime::now())
-            .unwrap_or_default();
-        let keep = self.cache_time.min(life);
+    pub fn insert(&self, token: &str, verdict: Verdict) {
+        let keep = match &verdict {
+            Verdict::Valid(validated) => {
+                let life = validated.expires_at.duration_since(SystemTime::now());
+                self.cache_time.min(life.unwrap_or_default())
+            }
+            Verdict::NotValid => self.cache_time,
+        };
         if keep.is_zero() || self.capacity == 0 {
             return;
         }
@@ -81,7 +99,7 @@ impl TokenCache {
             }
         }
         let entry = Entry {
-            token: validated,
+            verdict,
             until: now + keep,
         };
         entries.insert(digest(token), entry);
@@ -108,22 +126,29 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    fn valid_for(life: Duration) -> Arc<ValidatedToken> {
-        Arc::new(ValidatedToken {
+    fn valid_for(life: Duration) -> Verdict {
+        Verdict::Valid(Arc::new(ValidatedToken {
             user_id: "u".into(),
             user_name: None,
             project_id: Some("p".into()),
             project_name: None,
             roles: vec!["admin".into()],
             expires_at: SystemTime::now() + life,
-        })
+        }))
+    }
+
+    fn user(verdict: Option<Verdict>) -> Option<String> {
+        match verdict {
+            Some(Verdict::Valid(token)) => Some(token.user_id.clone()),
+            _ => None,
+        }
     }
 
     #[test]
     fn a_cached_token_is_served_within_the_cache_time() {
         let cache = TokenCache::new(Duration::from_secs(300), 10);
         cache.insert("t1", valid_for(Duration::from_secs(3600)));
-        assert_eq!(cache.get("t1").map(|t| t.user_id.clone()), Some("u".into()));
+        assert_eq!(user(cache.get("t1")), Some("u".into()));
         assert!(cache.get("t2").is_none());
     }
 
@@ -146,9 +171,19 @@ mod tests {
     }
 
     #[test]
+    fn a_token_keystone_did_not_know_is_remembered_for_the_cache_time() {
+        let cache = TokenCache::new(Duration::from_millis(50), 10);
+        cache.insert("bad", Verdict::NotValid);
+        assert!(matches!(cache.get("bad"), Some(Verdict::NotValid)));
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(cache.get("bad").is_none());
+    }
+
+    #[test]
     fn a_zero_cache_time_keeps_nothing() {
         let cache = TokenCache::new(Duration::ZERO, 10);
         cache.insert("t1", valid_for(Duration::from_secs(3600)));
+        cache.insert("bad", Verdict::NotValid);
         assert_eq!(cache.len(), 0);
     }
 
