@@ -6,3 +6,5 @@ mod bench;
 mod run;
 mod secrets;
 mod serve;
+mod serve_auth;
+mod service;
