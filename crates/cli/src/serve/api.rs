@@ -161,7 +161,7 @@ fn with_job(service: &Service, id: &str, f: impl FnOnce(&Job) -> Response) -> Re
 }
 
 async fn plugins_view(State(service): Shared) -> Response {
-    let version = |v: &wasm_action_host::VersionInfo| json!({"label": v.label, "number": v.number, "digest": v.digest, "in_flight": v.in_flight});
+    let version = wasm_action_host::json::version;
     let plugins: Vec<Value> = service
         .registry
         .report()

@@ -151,7 +151,11 @@ impl Grants {
                     return Err(GrantsError::NotDeclared {
                         plugin: plugin.into(),
                         rule: rule.to_string(),
-                        declared: RequestRules::new(declared).summary(),
+                        declared: declared
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
                     });
                 }
                 allowed.clone()
