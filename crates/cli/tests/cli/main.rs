@@ -3,6 +3,7 @@
 
 mod apply;
 mod bench;
+mod grants;
 mod run;
 mod secrets;
 mod serve;
