@@ -50,6 +50,27 @@ async fn assert_refused(attack: &str, rule: &str) {
 }
 
 #[tokio::test]
+async fn overreach_has_a_test_here_for_every_attack_its_schema_names() {
+    let (runtime, plugins) = bench();
+    let call = wasm_action_host::Call::new("http://127.0.0.1:9/v2.1", None);
+    let schema = runtime
+        .call(&plugins["overreach"], &call, Phase::Schema, "{}")
+        .await;
+    let Ok(Ok(PhaseOutput::Schema(schema))) = schema else {
+        panic!("overreach's schema: {schema:?}")
+    };
+    let schema: serde_json::Value = serde_json::from_str(&schema).expect("JSON");
+    let source: String = include_str!("privilege.rs").split_whitespace().collect();
+    for attack in schema["properties"]["attack"]["enum"]
+        .as_array()
+        .expect("attacks")
+    {
+        let call = format!("assert_refused({attack}");
+        assert!(source.contains(&call), "no test calls {call}, ...)");
+    }
+}
+
+#[tokio::test]
 async fn overreach_may_not_stop_a_server() {
     assert_refused(
         "stop",

@@ -25,6 +25,22 @@ pub const ATTACKS: [&str; 12] = [
     "query-on-action",
 ];
 
+/// The parameters' schema: `attack` is one of [`ATTACKS`] (tests read the list from here).
+pub fn schema() -> String {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "attack": {"enum": ATTACKS},
+            "resource_id": {"type": "string"},
+            "service_id": {"type": "string"},
+            "image_ref": {"type": "string"},
+            "flavor_ref": {"type": "string"},
+        },
+        "required": ["attack"],
+    })
+    .to_string()
+}
+
 /// Sends the attack named in `params` and reports what came back.
 pub fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
     let attack = required_string(&params, "attack")?;

@@ -47,6 +47,11 @@ pub trait Hostile {
     const CAPABILITIES: &'static [(&'static str, &'static str, &'static [&'static str])] =
         &[("GET", "/servers/{id}", &[])];
 
+    /// The JSON Schema of its parameters.
+    fn schema() -> String {
+        r#"{"type":"object"}"#.into()
+    }
+
     /// The phase in which the plugin misbehaves.
     fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError>;
 }
@@ -64,7 +69,7 @@ impl<T: Hostile> Guest for T {
     }
 
     fn schema() -> String {
-        r#"{"type":"object"}"#.into()
+        T::schema()
     }
 
     fn description(_params: String) -> Result<String, ActionError> {

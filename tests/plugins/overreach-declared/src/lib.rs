@@ -22,6 +22,10 @@ impl Hostile for OverreachDeclared {
         ("PUT", "/os-services/{service_id}", &[]),
     ];
 
+    fn schema() -> String {
+        attacks::schema()
+    }
+
     fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
         attacks::execute(ctx, params)
     }

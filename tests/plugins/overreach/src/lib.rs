@@ -17,6 +17,10 @@ impl Hostile for Overreach {
         ("POST", "/servers/{id}/action", &["migrate"]),
     ];
 
+    fn schema() -> String {
+        attacks::schema()
+    }
+
     fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
         attacks::execute(ctx, params)
     }

@@ -52,6 +52,26 @@ async fn run(cloud: &RealBench, plugin: &str, params: Value) -> (PhaseResult, Ve
     (answer, denials)
 }
 
+/// The attacks `overreach` knows, from the `attack` enum of its schema.
+async fn attacks() -> Vec<String> {
+    let (runtime, plugins) = plugins();
+    let call = Call::new("http://127.0.0.1:9/v2.1", None);
+    let schema = runtime
+        .call(&plugins["overreach"], &call, Phase::Schema, "{}")
+        .await;
+    let Ok(Ok(PhaseOutput::Schema(schema))) = schema else {
+        panic!("overreach's schema: {schema:?}")
+    };
+    let schema: Value = serde_json::from_str(&schema).expect("the schema is JSON");
+    let names = schema["properties"]["attack"]["enum"]
+        .as_array()
+        .expect("an enum of attacks");
+    names
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
 /// Everything an attack could have changed, as an admin sees it in Nova.
 async fn nova_state(cloud: &RealBench, id: &str) -> Value {
     let services = cloud
@@ -76,20 +96,9 @@ async fn overreach_is_refused_every_undeclared_request_and_nova_is_unchanged() {
     let id = cloud.nova.server_on("compute1");
     let service = cloud.nova.compute_service("compute2").await["id"].clone();
     let before = nova_state(&cloud, &id).await;
-    for attack in [
-        "stop",
-        "delete",
-        "disable-service",
-        "create-server",
-        "undeclared-action",
-        "two-actions",
-        "dot-segments",
-        "encoded-slash",
-        "double-slash",
-        "trailing-junk",
-        "case",
-        "query-on-action",
-    ] {
+    let attacks = attacks().await;
+    assert!(attacks.len() >= 12, "{attacks:?}");
+    for attack in &attacks {
         let params = json!({"attack": attack, "resource_id": id, "service_id": service});
         let (answer, denials) = run(&cloud, "overreach", params).await;
         assert!(
