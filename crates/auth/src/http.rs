@@ -1,12 +1,13 @@
-//! The smallest HTTP client Keystone needs: one `POST` of JSON per connection (a token lasts
-//! hours, so pooling buys nothing), over TCP or rustls with the `ring` provider.
+//! The smallest HTTP client Keystone needs: one `POST` of JSON (issue a token) or `GET` (validate
+//! one) per connection (a token lasts hours and validations are cached, so pooling buys
+//! nothing), over TCP or rustls with the `ring` provider.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, StatusCode, Uri, header};
+use http::{Method, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -63,18 +64,44 @@ impl HttpClient {
 
     /// `POST url` with a JSON body; the whole exchange is bounded by the timeout.
     pub(crate) async fn post_json(&self, url: &str, body: Vec<u8>) -> Result<Reply, AuthError> {
+        self.send_bounded(Method::POST, url, &[], Some(body)).await
+    }
+
+    /// `GET url` with `headers`; the whole exchange is bounded by the timeout. Header values
+    /// never appear in errors (they may be tokens).
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, AuthError> {
+        self.send_bounded(Method::GET, url, headers, None).await
+    }
+
+    async fn send_bounded(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, AuthError> {
         let unreachable = |reason: String| AuthError::Unreachable {
             url: url.to_string(),
             reason,
         };
-        let exchange = self.exchange(url, body);
+        let exchange = self.exchange(method, url, headers, body);
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(reply) => reply.map_err(unreachable),
             Err(_) => Err(unreachable(format!("no answer within {:?}", self.timeout))),
         }
     }
 
-    async fn exchange(&self, url: &str, body: Vec<u8>) -> Result<Reply, String> {
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, String> {
         let uri: Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
         let https = match uri.scheme_str() {
             Some("https") => true,
@@ -87,18 +114,7 @@ impl HttpClient {
             .trim_end_matches(']')
             .to_string();
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-        let target = uri.path_and_query().map_or("/", |p| p.as_str());
-        let request = Request::post(target)
-            .header(header::HOST, authority)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .header(
-                header::USER_AGENT,
-                concat!("cloud-auth/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())?;
+        let request = build_request(method, &uri, headers, body)?;
         let tcp = TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| e.to_string())?;
@@ -116,6 +132,37 @@ impl HttpClient {
             (_, false) => send(tcp, request).await,
         }
     }
+}
+
+/// The request, with JSON headers and a body when there is one.
+fn build_request(
+    method: Method,
+    uri: &Uri,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Result<Request<Full<Bytes>>, String> {
+    let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut request = Request::builder()
+        .method(method)
+        .uri(target)
+        .header(header::HOST, authority)
+        .header(header::ACCEPT, "application/json")
+        .header(
+            header::USER_AGENT,
+            concat!("cloud-auth/", env!("CARGO_PKG_VERSION")),
+        );
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
+    }
+    for (name, value) in headers {
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| format!("the {name} header holds characters HTTP does not allow"))?;
+        request = request.header(*name, value);
+    }
+    request
+        .body(Full::new(Bytes::from(body.unwrap_or_default())))
+        .map_err(|e| e.to_string())
 }
 
 async fn send<S>(stream: S, request: Request<Full<Bytes>>) -> Result<Reply, String>

@@ -6,7 +6,8 @@
 //! with the `password`, `application_credential` or `token` method, finds the compute endpoint
 //! in the catalog by interface and region (an override wins), and [`Session::token`] /
 //! [`Session::renew`] keep the token fresh. Passwords, secrets and tokens are [`Secret`]s: no
-//! `Debug`, `Display` or log line shows them.
+//! `Debug`, `Display` or log line shows them. [`Session::validate_token`] asks Keystone whether
+//! a caller's token is valid and whose it is, as an OpenStack service's keystonemiddleware does.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cloud_auth::AuthError> {
@@ -72,6 +73,7 @@ mod secret;
 mod session;
 mod settings;
 mod time;
+mod validate;
 
 pub use error::AuthError;
 pub use http::tls_config;
@@ -81,3 +83,4 @@ pub use options::{
 };
 pub use secret::Secret;
 pub use session::Session;
+pub use validate::{ValidatedToken, ValidationError};

@@ -11,6 +11,7 @@ use crate::keystone::{self, Issued};
 use crate::options::{AuthMethod, AuthOptions};
 use crate::secret::Secret;
 use crate::settings::Key;
+use crate::validate::{self, Failure, ValidatedToken, ValidationError};
 
 /// An authenticated session: the compute endpoint and a token that is replaced before it
 /// expires. Cheap to clone (an `Arc`); clones share the token, and one re-authentication at a
@@ -152,6 +153,42 @@ impl Session {
         &self.inner.compute_endpoint
     }
 
+    /// Keystone's URL as configured (`auth_url`), or `None` for a given token used without
+    /// Keystone.
+    pub fn auth_url(&self) -> Option<&str> {
+        self.inner.options.auth_url.as_deref()
+    }
+
+    /// Asks Keystone whether a caller's `token` is valid and whose it is (`GET
+    /// /v3/auth/tokens`, this session's own token as `X-Auth-Token`), as an OpenStack service's
+    /// keystonemiddleware does. This session's token is renewed like for any other request,
+    /// and once more when Keystone refuses it. Nothing is cached here.
+    pub async fn validate_token(&self, token: &str) -> Result<ValidatedToken, ValidationError> {
+        let Some(keystone) = &self.inner.keystone else {
+            return Err(ValidationError::Keystone(AuthError::Missing {
+                what: "auth_url",
+                hint: format!(
+                    "tokens are validated at Keystone; set {} (or auth_url in clouds.yaml)",
+                    Key::AuthUrl.env_name()
+                ),
+            }));
+        };
+        if !validate::is_presentable(token) {
+            return Err(ValidationError::NotValid);
+        }
+        let own = self.token().await.map_err(ValidationError::Keystone)?;
+        match keystone.validate(&own, token).await {
+            Err(Failure::ServiceTokenRefused(refused)) => {
+                let renewed = self.renew(own.expose()).await;
+                match renewed.map_err(ValidationError::Keystone)? {
+                    Some(own) => keystone.validate(&own, token).await.map_err(final_error),
+                    None => Err(ValidationError::Keystone(refused)),
+                }
+            }
+            outcome => outcome.map_err(final_error),
+        }
+    }
+
     /// The token to send now; re-authenticates first when it is about to expire (keeping the
     /// current one while it lasts if Keystone cannot be reached). A given token that has
     /// expired is an error ([`AuthError::TokenExpired`]).
@@ -216,6 +253,18 @@ impl Keystone {
     async fn issue(&self, options: &AuthOptions) -> Result<Issued, AuthError> {
         let project = options.project.as_ref();
         keystone::issue(&self.client, &self.tokens_url, &options.method, project).await
+    }
+
+    async fn validate(&self, own: &Secret, subject: &str) -> Result<ValidatedToken, Failure> {
+        validate::validate(&self.client, &self.tokens_url, own, subject).await
+    }
+}
+
+/// A refusal of this service's token after its renewal is final too.
+fn final_error(failure: Failure) -> ValidationError {
+    match failure {
+        Failure::ServiceTokenRefused(refused) => ValidationError::Keystone(refused),
+        Failure::Final(error) => error,
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Connection {
     pub credentials: Arc<dyn Credentials>,
     /// The CA to trust for HTTPS when `OS_CACERT`/`cacert` names one (else the Mozilla roots).
     pub tls: Option<Arc<ClientConfig>>,
+    /// The Keystone session behind `credentials` (`serve` also validates callers' tokens with it).
+    pub session: Session,
 }
 
 /// Authenticates (when needed) and finds the compute endpoint.
@@ -61,8 +63,9 @@ pub async fn connect(args: &CloudArgs) -> Result<Connection, String> {
     tracing::info!(compute_endpoint = %endpoint, "connected");
     Ok(Connection {
         endpoint,
-        credentials: Arc::new(SessionCredentials(session)),
+        credentials: Arc::new(SessionCredentials(session.clone())),
         tls,
+        session,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The command line: argument definitions and dispatch to one module per command.
 
-use crate::{apply, demo, run, serve, stand_in, trust};
+use crate::{apply, demo, exit, plugins, run, serve, stand_in, trust};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Run OpenStack Watcher actions as sandboxed WebAssembly components.
@@ -28,6 +28,11 @@ pub struct Args {
     /// Compile plugins at every start instead of using the cache.
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// The operator's grants: narrow what plugins may ask of Nova, or grant beyond what they
+    /// declare (one rule a line: PLUGIN allow|override METHOD /path [ACTION ...]; see
+    /// `wasm-action plugins --help`).
+    #[arg(long, global = true, value_name = "FILE", env = "WASM_ACTION_GRANTS")]
+    pub grants: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,6 +63,9 @@ pub enum Command {
     /// Serve an HTTP API to submit actions and plans, follow and cancel them.
     #[command(after_help = serve::EXAMPLES)]
     Serve(serve::ServeArgs),
+    /// Show each plugin's contract, digest, the Nova requests it declares and those it may send.
+    #[command(after_help = plugins::EXAMPLES)]
+    Plugins(plugins::ReportArgs),
     /// Serve the Nova stand-in on 127.0.0.1 (for plugin authors and other test suites).
     #[command(
         after_help = "Prints one JSON line when ready: {\"endpoint\": ..., \"hosts\": [...], \"servers\": [...]}\n\nExample:\n  wasm-action nova-stand-in --servers 3 --timings fast"
@@ -76,8 +84,15 @@ pub enum Command {
 
 /// Runs the command and returns the process exit code.
 pub async fn dispatch(args: Args) -> u8 {
-    let settings = settings(&args);
+    let settings = match settings(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
     match args.command {
+        Command::Plugins(report_args) => plugins::report(report_args, settings).await,
         Command::Demo(demo_args) => demo::demo(demo_args, settings).await,
         Command::Run(run_args) => run::run(run_args, settings).await,
         Command::Apply(apply_args) => apply::apply(apply_args, settings).await,
@@ -90,14 +105,20 @@ pub async fn dispatch(args: Args) -> u8 {
 }
 
 /// The runtime settings the global options ask for.
-fn settings(args: &Args) -> wasm_action_host::Settings {
+fn settings(args: &Args) -> Result<wasm_action_host::Settings, String> {
     let cache_dir = match (args.no_cache, &args.cache_dir) {
         (true, _) => None,
         (false, Some(dir)) => Some(dir.clone()),
         (false, None) => wasm_action_host::ArtifactCache::default_dir(),
     };
-    wasm_action_host::Settings {
+    let grants = match &args.grants {
+        Some(path) => wasm_action_host::sandbox::grants::Grants::from_file(path)
+            .map_err(|e| format!("--grants: {e}"))?,
+        None => Default::default(),
+    };
+    Ok(wasm_action_host::Settings {
         cache_dir,
+        grants,
         ..wasm_action_host::Settings::default()
-    }
+    })
 }

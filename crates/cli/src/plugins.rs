@@ -46,3 +46,95 @@ pub async fn registry(
     };
     Ok((registry, watch))
 }
+
+/// Examples shown by `wasm-action plugins --help`.
+pub const EXAMPLES: &str =
+    "Every plugin declares the Nova requests it needs (contract openstack:actions@0.2.0);
+the host refuses anything else before adding its token. An operator narrows a plugin to part
+of its declaration with `allow`, or grants beyond it with `override` (logged; the only way a
+plugin built for openstack:actions@0.1.0, which declares nothing, may send anything):
+
+  # /etc/wasm-action/grants: PLUGIN allow|override METHOD /path [ACTION ...]
+  migrate  allow     GET  /servers/{id}
+  migrate  allow     POST /servers/{id}/action confirmResize revertResize
+  legacy   override  GET  /servers/{id}
+
+Examples:
+  wasm-action plugins
+  wasm-action plugins --plugin-dir /var/lib/wasm-action/plugins --grants /etc/wasm-action/grants
+  wasm-action plugins --plugin ./my-action.wasm --output json";
+
+/// Arguments of `plugins`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A plugin component to show besides the built-in ones (NAME.wasm; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub plugin: Vec<PathBuf>,
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+    /// Human-readable text, or JSON for machines.
+    #[arg(long, value_enum, default_value_t = crate::render::Output::Text)]
+    pub output: crate::render::Output,
+}
+
+/// Prints every plugin's contract, digest and requests; returns the exit code.
+pub async fn report(args: ReportArgs, settings: Settings) -> u8 {
+    match installed(&args, settings).await {
+        Ok(registry) => {
+            print_report(&registry, args.output);
+            crate::exit::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            crate::exit::HOST_ERROR
+        }
+    }
+}
+
+async fn installed(args: &ReportArgs, settings: Settings) -> Result<Arc<Registry>, String> {
+    let (registry, _watch) = registry(settings, &args.plugins).await?;
+    for file in &args.plugin {
+        let name = wasm_action_host::plugin_name(file)
+            .ok_or_else(|| format!("{} is not a NAME.wasm file", file.display()))?;
+        let wasm = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+        registry
+            .install(&name.0, name.1.as_deref(), wasm)
+            .await
+            .map_err(|e| format!("{}: {}", file.display(), wasm_action_host::chain(&e)))?;
+    }
+    Ok(registry)
+}
+
+fn print_report(registry: &Registry, output: crate::render::Output) {
+    let report = registry.report();
+    if output == crate::render::Output::Json {
+        let plugins: Vec<serde_json::Value> = report
+            .iter()
+            .map(|p| serde_json::json!({"name": p.current.name, "current": wasm_action_host::json::version(&p.current)}))
+            .collect();
+        println!("{}", serde_json::json!({ "plugins": plugins }));
+        return;
+    }
+    for plugin in &report {
+        let v = &plugin.current;
+        println!(
+            "{} {} ({}, sha256 {})",
+            v.name,
+            v.label,
+            v.contract,
+            &v.digest[..16]
+        );
+        let list = |rules: &[String]| match rules {
+            [] => "    (none)".to_string(),
+            rules => rules
+                .iter()
+                .map(|r| format!("    {r}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        println!("  declares:\n{}", list(&v.declared));
+        if v.granted != v.declared {
+            println!("  may send, under the grants:\n{}", list(&v.granted));
+        }
+    }
+}

@@ -1,27 +1,29 @@
 //! `wasm-action serve`: a small HTTP API to submit actions and plans, follow them and cancel
 //! them, with the plugin directory watched for hot swap and a graceful, draining shutdown.
+//! Callers authenticate as with any OpenStack service: a Keystone token with the required role
+//! ([`keystone`]); the API may be served over HTTPS ([`tls`]).
+
+mod api;
+mod keystone;
+mod tls;
+mod token_cache;
 
 use crate::cloud::{self, CloudArgs};
 use crate::exit;
-use crate::jobs::{Job, Jobs};
+use crate::jobs::Jobs;
 use crate::plugins::{self, PluginArgs};
-use action_plan::{Action, Plan, validate};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use api::Service;
+use cloud_auth::Session;
+use keystone::Gate;
+use serde_json::json;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use wasm_action_host::{PluginRunner, PluginValidator, Registry, Settings};
-
-/// The largest request body (a plan of a few thousand actions).
-const MAX_BODY: usize = 1 << 20;
+use tls::{TlsError, TlsListener};
+use tokio_rustls::rustls::ServerConfig;
+use wasm_action_host::{PluginRunner, Settings};
 
 /// Examples shown by `wasm-action serve --help`.
 pub const EXAMPLES: &str = "API (JSON):
@@ -30,11 +32,19 @@ pub const EXAMPLES: &str = "API (JSON):
   GET  /v1/plans/ID           state of each action, and the report once it is over (also /v1/actions/ID)
   POST /v1/plans/ID/cancel    no new actions; running ones are aborted through their plugin
   GET  /v1/plugins            plugin versions, digests and calls in flight
-  GET  /healthz
+  GET  /healthz               open to all
+
+Every /v1 request needs a Keystone token in X-Auth-Token that carries --required-role (admin by
+default), validated at Keystone with this service's own credentials and cached for at most
+--token-cache-time: no token or a bad, expired or revoked one → 401; a valid token without the
+role → 403; Keystone not answering → 503. A body over 1 MiB → 413. Nothing runs in any of these.
 
 Example:
-  wasm-action serve --os-cloud prod --plugin-dir /var/lib/wasm-action/plugins --listen 127.0.0.1:8787
-  curl -s -XPOST localhost:8787/v1/actions -d '{\"action_type\": \"migrate\", \"input_parameters\": {...}}'
+  wasm-action serve --os-cloud prod --listen 10.0.0.5:8787 \\
+      --tls-cert /etc/wasm-action/cert.pem --tls-key /etc/wasm-action/key.pem
+  curl -s -XPOST https://10.0.0.5:8787/v1/actions \\
+      -H \"X-Auth-Token: $(openstack token issue -f value -c id)\" \\
+      -d '{\"action_type\": \"migrate\", \"input_parameters\": {...}}'
 
 SIGTERM or Ctrl-C stops accepting requests and waits for running jobs (up to --drain-timeout,
 after which they are cancelled and their running actions aborted).";
@@ -42,9 +52,26 @@ after which they are cancelled and their running actions aborted).";
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on (keep it on a trusted interface: the API has no auth of its own).
+    /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
+    /// The role a caller's Keystone token must carry (compared without case, as oslo.policy).
+    #[arg(long, default_value = "admin", value_name = "ROLE")]
+    pub required_role: String,
+    /// Trust a validated token this long without asking Keystone again (never past the
+    /// token's expiry; 0: ask every time), as keystonemiddleware's token_cache_time.
+    #[arg(long, default_value = "300", value_name = "SECONDS")]
+    pub token_cache_time: u64,
+    /// Serve without authentication: anyone who can connect may run actions. Only allowed
+    /// when --listen is a loopback address.
+    #[arg(long, conflicts_with_all = ["required_role", "token_cache_time"])]
+    pub no_auth: bool,
+    /// Serve HTTPS with this PEM certificate (the server's first, then its chain).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// How many actions of one plan may run at once.
     #[arg(long, default_value = "4")]
     pub max_parallel: NonZeroUsize,
@@ -60,26 +87,73 @@ pub struct ServeArgs {
     pub plugins: PluginArgs,
 }
 
-/// What every request handler needs.
-struct Service {
-    registry: Arc<Registry>,
-    jobs: Jobs,
+/// Why the service did not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    /// `--no-auth` on an address other hosts can reach.
+    #[error(
+        "--no-auth lets anyone who can connect run actions, so it is only allowed on a loopback \
+         address (127.0.0.1 or ::1), and --listen {0} is not one; listen on 127.0.0.1, or drop \
+         --no-auth so that callers present a Keystone token"
+    )]
+    OpenToTheNetwork(SocketAddr),
+    /// `--tls-cert` / `--tls-key` cannot be served.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// Tokens cannot be validated without Keystone.
+    #[error(
+        "serve validates every caller's token at Keystone, but the cloud has no auth_url (a given \
+         token with a compute endpoint override needs none); set OS_AUTH_URL or auth_url in \
+         clouds.yaml, or use --no-auth on a loopback address"
+    )]
+    NoKeystone,
+    /// The plugins or the cloud could not be set up (the message says which and why).
+    #[error("{0}")]
+    Setup(String),
+    /// The address cannot be listened on.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("serving on {address}: {source}")]
+    Serving {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Serves until SIGTERM/Ctrl-C, then drains; returns the exit code.
 pub async fn serve(args: ServeArgs, settings: Settings) -> u8 {
     match run_service(args, settings).await {
         Ok(()) => exit::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            exit::HOST_ERROR
+        Err(error) => {
+            eprintln!("error: {error}");
+            match error {
+                ServeError::OpenToTheNetwork(_) => exit::USAGE,
+                _ => exit::HOST_ERROR,
+            }
         }
     }
 }
 
-async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> {
-    let (registry, _watch) = plugins::registry(settings, &args.plugins).await?;
-    let connection = cloud::connect(&args.cloud).await?;
+async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), ServeError> {
+    // The options first, so that a mistake shows before plugins compile or Keystone is asked.
+    if args.no_auth && !args.listen.ip().is_loopback() {
+        return Err(ServeError::OpenToTheNetwork(args.listen));
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let (registry, _watch) = plugins::registry(settings, &args.plugins)
+        .await
+        .map_err(ServeError::Setup)?;
+    let connection = cloud::connect(&args.cloud)
+        .await
+        .map_err(ServeError::Setup)?;
+    let gate = gate(&args, &connection.session)?;
     let runner = PluginRunner::new(
         registry.clone(),
         connection.endpoint,
@@ -91,166 +165,72 @@ async fn run_service(args: ServeArgs, settings: Settings) -> Result<(), String> 
         registry,
         jobs: Jobs::new(Arc::new(runner), args.max_parallel),
     });
+    listen(&args, tls, api::router(service.clone(), gate)).await?;
+    drain(&service, Duration::from_secs(args.drain_timeout)).await;
+    Ok(())
+}
+
+/// The gate in front of `/v1`, or none with `--no-auth` (said loudly).
+fn gate(args: &ServeArgs, session: &Session) -> Result<Option<Arc<Gate>>, ServeError> {
+    if args.no_auth {
+        tracing::warn!(listen = %args.listen, "authentication is off (--no-auth): any process that can connect may run actions");
+        return Ok(None);
+    }
+    let cache_time = Duration::from_secs(args.token_cache_time);
+    let gate = Gate::new(session.clone(), args.required_role.clone(), cache_time)
+        .ok_or(ServeError::NoKeystone)?;
+    tracing::info!(required_role = %args.required_role, "callers need a Keystone token with the required role");
+    Ok(Some(Arc::new(gate)))
+}
+
+/// Serves `app` on `--listen` (HTTPS with `tls`) until SIGTERM/Ctrl-C; returns once no request
+/// is in flight any more.
+async fn listen(
+    args: &ServeArgs,
+    tls: Option<Arc<ServerConfig>>,
+    app: axum::Router,
+) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| ServeError::Listen {
+            address: args.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| ServeError::Listen {
+        address: args.listen,
+        source,
+    })?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     // One line for scripts and tests that start us on port 0.
-    println!("{}", json!({"listening": format!("http://{address}")}));
-    tracing::info!(%address, "serving");
-    axum::serve(listener, router(service.clone()))
-        .with_graceful_shutdown(crate::stand_in::wait_for_stop())
-        .await
-        .map_err(|e| format!("serving on {address}: {e}"))?;
+    println!("{}", json!({"listening": format!("{scheme}://{address}")}));
+    tracing::info!(%address, scheme, "serving");
+    let stop = crate::stand_in::wait_for_stop();
+    let served = match tls {
+        Some(config) => {
+            let listener = TlsListener::new(listener, config);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+    };
+    served.map_err(|source| ServeError::Serving { address, source })
+}
+
+/// Waits for the running jobs, up to `timeout`; then cancels the rest and waits for their aborts.
+async fn drain(service: &Service, timeout: Duration) {
     let running = service.jobs.running();
     eprintln!("shutting down: no new requests; waiting for {running} running job(s)");
-    if tokio::time::timeout(
-        Duration::from_secs(args.drain_timeout),
-        service.jobs.drain(),
-    )
-    .await
-    .is_err()
+    if tokio::time::timeout(timeout, service.jobs.drain())
+        .await
+        .is_err()
     {
         eprintln!("drain timeout: cancelling the remaining jobs");
         service.jobs.cancel_all();
         service.jobs.drain().await;
     }
-    Ok(())
-}
-
-/// The API's routes (see [`EXAMPLES`]).
-fn router(service: Arc<Service>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/v1/plugins", get(plugins_view))
-        .route("/v1/plans", post(submit_plan))
-        .route("/v1/actions", post(submit_action))
-        .route("/v1/plans/{id}", get(job_view))
-        .route("/v1/actions/{id}", get(job_view))
-        .route("/v1/plans/{id}/cancel", post(cancel_job))
-        .route("/v1/actions/{id}/cancel", post(cancel_job))
-        .fallback(no_route)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(service)
-}
-
-type Shared = State<Arc<Service>>;
-
-async fn healthz(State(service): Shared) -> Response {
-    let body = json!({"status": "ok", "running_jobs": service.jobs.running()});
-    (StatusCode::OK, Json(body)).into_response()
-}
-
-async fn no_route(method: Method, uri: Uri) -> Response {
-    let message = format!(
-        "no route for {method} {}; see `wasm-action serve --help`",
-        uri.path()
-    );
-    problem(StatusCode::NOT_FOUND, &message)
-}
-
-async fn submit_plan(State(service): Shared, body: Result<Bytes, BytesRejection>) -> Response {
-    let plan = body.map_err(rejected).and_then(|body| {
-        Plan::from_json_str(&String::from_utf8_lossy(&body))
-            .map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))
-    });
-    match plan {
-        Ok(plan) => submit(&service, plan).await,
-        Err(response) => response,
-    }
-}
-
-async fn submit_action(State(service): Shared, body: Result<Bytes, BytesRejection>) -> Response {
-    let plan = body.map_err(rejected).and_then(|body| {
-        single_action(&body).map_err(|message| problem(StatusCode::BAD_REQUEST, &message))
-    });
-    match plan {
-        Ok(plan) => submit(&service, plan).await,
-        Err(response) => response,
-    }
-}
-
-/// A body that could not be read (too large, or the connection failed), as a JSON problem.
-fn rejected(rejection: BytesRejection) -> Response {
-    let message = format!("cannot read the body: {}", rejection.body_text());
-    problem(rejection.status(), &message)
-}
-
-/// Validates the whole plan with the plugins' own validators, then starts it.
-async fn submit(service: &Service, plan: Plan) -> Response {
-    let known: Vec<String> = service
-        .registry
-        .report()
-        .into_iter()
-        .map(|p| p.current.name)
-        .collect();
-    match validate(
-        plan,
-        &known,
-        &PluginValidator::new(service.registry.clone()),
-    )
-    .await
-    {
-        Ok(validated) => reply(StatusCode::ACCEPTED, service.jobs.start(validated).view()),
-        Err(report) => reply(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "the plan is not valid; nothing was run", "problems": report}),
-        ),
-    }
-}
-
-async fn job_view(State(service): Shared, Path(id): Path<String>) -> Response {
-    with_job(&service, &id, |job| reply(StatusCode::OK, job.view()))
-}
-
-async fn cancel_job(State(service): Shared, Path(id): Path<String>) -> Response {
-    with_job(&service, &id, |job| match job.cancel() {
-        true => reply(StatusCode::ACCEPTED, job.view()),
-        false => problem(StatusCode::CONFLICT, "the job is already over"),
-    })
-}
-
-/// `{"action_type", "input_parameters", "uuid"?}` as a plan of one action.
-fn single_action(body: &[u8]) -> Result<Plan, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
-    let action_type = value["action_type"]
-        .as_str()
-        .ok_or("'action_type' (a string) is required")?;
-    let uuid = value["uuid"]
-        .as_str()
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
-    let parameters = value
-        .get("input_parameters")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    Ok(Plan::new(vec![
-        Action::new(uuid, action_type).with_parameters(parameters),
-    ]))
-}
-
-fn with_job(service: &Service, id: &str, f: impl FnOnce(&Job) -> Response) -> Response {
-    match service.jobs.get(id) {
-        Some(job) => f(&job),
-        None => problem(StatusCode::NOT_FOUND, &format!("no job {id}")),
-    }
-}
-
-async fn plugins_view(State(service): Shared) -> Response {
-    let version = |v: &wasm_action_host::VersionInfo| json!({"label": v.label, "number": v.number, "digest": v.digest, "in_flight": v.in_flight});
-    let plugins: Vec<Value> = service
-        .registry
-        .report()
-        .iter()
-        .map(|p| json!({"name": p.current.name, "current": version(&p.current), "draining": p.draining.iter().map(version).collect::<Vec<_>>()}))
-        .collect();
-    reply(StatusCode::OK, json!({"plugins": plugins}))
-}
-
-fn problem(status: StatusCode, message: &str) -> Response {
-    reply(status, json!({"error": message}))
-}
-
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, Json(body)).into_response()
 }

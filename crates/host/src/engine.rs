@@ -1,5 +1,6 @@
 //! The process-wide engine: its configuration (pooling, fuel, epochs) and the epoch ticker.
 
+use crate::sandbox::grants::Grants;
 use crate::sandbox::limits::Limits;
 use crate::trust::TrustPolicy;
 use std::path::PathBuf;
@@ -24,6 +25,9 @@ pub struct Settings {
     pub max_concurrent_calls: u32,
     /// Pre-allocate instance slots (the pooling allocator; default) or allocate on demand.
     pub pooling: bool,
+    /// The operator's narrowing (or explicit widening) of what each plugin may send; by
+    /// default every plugin may send exactly what it declares.
+    pub grants: Grants,
     /// Which components [`Runtime::load`](crate::Runtime::load) accepts: pinned or signed ones
     /// only (`None`, the default: every component).
     pub trust: Option<Arc<TrustPolicy>>,
@@ -36,6 +40,7 @@ impl Default for Settings {
             cache_dir: None,
             max_concurrent_calls: 1000,
             pooling: true,
+            grants: Grants::default(),
             trust: None,
         }
     }

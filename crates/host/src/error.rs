@@ -113,6 +113,10 @@ pub enum LoadProblem {
     Contract,
     /// It compiled and links, but a first instance of it does not start.
     Start,
+    /// What it declares it will send (`capabilities`) is not a list of valid request rules.
+    Capabilities,
+    /// The operator's grants for it cannot apply (an `allow` beyond what it declares).
+    Grants,
     /// The compiler itself failed on it (a bug in wasmtime, not in the plugin).
     CompilerCrashed,
 }
@@ -123,10 +127,12 @@ impl fmt::Display for LoadProblem {
             LoadProblem::NotAComponent => "not a valid component",
             LoadProblem::Imports => "it imports something the sandbox does not offer",
             LoadProblem::Contract => {
-                "it does not implement the openstack:actions@0.1.0 contract this host runs \
-                 (built against another version?)"
+                "it does not implement a contract this host runs (openstack:actions@0.2.0 or \
+                 openstack:actions@0.1.0; built against another version?)"
             }
             LoadProblem::Start => "a first instance of it does not start",
+            LoadProblem::Capabilities => "the requests it declares are not valid rules",
+            LoadProblem::Grants => "the operator's grants for it cannot apply",
             LoadProblem::CompilerCrashed => "the compiler crashed on it",
         })
     }

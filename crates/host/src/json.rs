@@ -15,6 +15,7 @@ use crate::bindings::{ActionError, ApiFault, MigrationFailure, Problem, Readines
 use crate::error::{Explain, HostError, LoadProblem, chain, kind};
 use crate::events::PluginEvent;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
+use crate::registry::VersionInfo;
 use crate::sandbox::limits::Limit;
 use serde_json::{Value, json};
 
@@ -136,6 +137,8 @@ fn load_problem(problem: LoadProblem) -> &'static str {
         LoadProblem::Imports => "imports",
         LoadProblem::Contract => "contract",
         LoadProblem::Start => "start",
+        LoadProblem::Capabilities => "capabilities",
+        LoadProblem::Grants => "grants",
         LoadProblem::CompilerCrashed => "compiler-crashed",
     }
 }
@@ -147,6 +150,21 @@ fn limit_name(limit: &Limit) -> &'static str {
         Limit::WallClock(_) => "wall-clock",
         Limit::ResponseBody(_) => "response-body",
     }
+}
+
+/// One installed version: its label, digest and calls in flight, the contract it was built for,
+/// the requests it declares, those the operator's grants leave it, and how many were refused.
+pub fn version(v: &VersionInfo) -> Value {
+    json!({
+        "label": v.label,
+        "number": v.number,
+        "digest": v.digest,
+        "in_flight": v.in_flight,
+        "contract": v.contract,
+        "declared": v.declared,
+        "granted": v.granted,
+        "denied_requests": v.denied,
+    })
 }
 
 /// A plugin's log line, progress or a refused request.

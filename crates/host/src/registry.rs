@@ -42,10 +42,19 @@ pub struct VersionInfo {
     pub source: Source,
     /// When it was installed.
     pub installed_at: SystemTime,
+    /// The contract it was built for, e.g. `openstack:actions@0.2.0`.
+    pub contract: &'static str,
+    /// The requests it declares (`METHOD /path [ACTION ...]`; none for a 0.1.0 plugin).
+    pub declared: Vec<String>,
+    /// The requests it may send under the operator's grants.
+    pub granted: Vec<String>,
+    /// Its requests the host refused, in all.
+    pub denied: u64,
 }
 
 impl Version {
     fn info(&self) -> VersionInfo {
+        let permissions = self.plugin.permissions();
         VersionInfo {
             name: self.plugin.name().to_string(),
             label: self.label.clone(),
@@ -54,6 +63,16 @@ impl Version {
             in_flight: self.in_flight.load(Ordering::Acquire),
             source: self.plugin.source(),
             installed_at: self.installed_at,
+            contract: self.plugin.contract(),
+            declared: permissions
+                .iter()
+                .flat_map(|p| p.declared.iter().map(ToString::to_string))
+                .collect(),
+            granted: permissions
+                .iter()
+                .flat_map(|p| p.granted.rules().iter().map(ToString::to_string))
+                .collect(),
+            denied: self.plugin.denied_requests(),
         }
     }
 }
@@ -201,9 +220,13 @@ impl Registry {
                 source: wasmtime::Error::new(e),
             })
             .and_then(|loaded| loaded);
-        // A version that cannot even start is rejected before it can take a call.
+        // A version that cannot even start, declares what is not a request or is narrowed
+        // by the operator beyond its declaration is rejected before it can take a call.
         let plugin = match loaded {
-            Ok(plugin) => self.runtime.instantiate(&plugin).await.map(|()| plugin),
+            Ok(plugin) => match self.runtime.instantiate(&plugin).await {
+                Ok(()) => self.runtime.permissions(&plugin).await.map(|_| plugin),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         }
         .inspect_err(|e| tracing::error!(plugin = name, error = %crate::error::chain(e), "new version rejected; the current one keeps serving"))?;

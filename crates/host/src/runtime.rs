@@ -2,17 +2,20 @@
 //! and a fresh sandboxed instance, with its own limits, for every call.
 
 use crate::bindings::{
-    self, ActionError, ActionPlugin, ActionPluginPre, Context, Outcome, Readiness,
+    self, ActionError, ActionPlugin, ActionPluginPre, CONTRACTS, Context, Outcome, Readiness,
+    v0_1_0,
 };
 use crate::cache::{self, ArtifactCache, Source};
 use crate::call::Call;
 use crate::engine::{Settings, engine_config, start_epoch_ticker};
 use crate::error::{HostError, LoadProblem};
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
+use crate::sandbox::grants::Permissions;
 use crate::sandbox::limits::{Limit, Limits};
+use crate::sandbox::requests::{RequestRule, RequestRules};
 use crate::sandbox::{CallState, Sandbox};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap};
@@ -47,9 +50,28 @@ impl Drop for Runtime {
 pub struct Plugin {
     name: Arc<str>,
     digest: Arc<str>,
-    pre: ActionPluginPre<CallState>,
+    pre: Contract,
     size: usize,
     source: Source,
+    /// What it may send: read from the plugin once (its `capabilities`), under the grants.
+    permissions: Arc<tokio::sync::OnceCell<Arc<Permissions>>>,
+    /// Its requests refused by the host, in all.
+    denied: Arc<AtomicU64>,
+}
+
+/// A plugin by the contract version it was built for.
+#[derive(Clone)]
+enum Contract {
+    /// `openstack:actions@0.2.0`: declares its requests.
+    Latest(ActionPluginPre<CallState>),
+    /// `openstack:actions@0.1.0`: declares nothing; may send only what the operator grants.
+    V0_1_0(v0_1_0::ActionPluginPre<CallState>),
+}
+
+/// An instance of a plugin, by contract version.
+enum Instance {
+    Latest(ActionPlugin),
+    V0_1_0(v0_1_0::ActionPlugin),
 }
 
 impl std::fmt::Debug for Plugin {
@@ -59,6 +81,7 @@ impl std::fmt::Debug for Plugin {
             .field("digest", &self.digest)
             .field("size", &self.size)
             .field("source", &self.source)
+            .field("contract", &self.contract())
             .finish()
     }
 }
@@ -83,6 +106,24 @@ impl Plugin {
     pub fn source(&self) -> Source {
         self.source
     }
+
+    /// The contract it was built for, e.g. `openstack:actions@0.2.0`.
+    pub fn contract(&self) -> &'static str {
+        match self.pre {
+            Contract::Latest(_) => CONTRACTS[0],
+            Contract::V0_1_0(_) => CONTRACTS[1],
+        }
+    }
+
+    /// What it declares and may send, once known ([`Runtime::permissions`] reads it).
+    pub fn permissions(&self) -> Option<Arc<Permissions>> {
+        self.permissions.get().cloned()
+    }
+
+    /// How many of its requests the host refused, in all.
+    pub fn denied_requests(&self) -> u64 {
+        self.denied.load(Ordering::Relaxed)
+    }
 }
 
 impl Runtime {
@@ -101,6 +142,11 @@ impl Runtime {
         bindings::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(engine_error)?;
         bindings::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(engine_error)?;
+        // The previous contract's imports: its types are the latest's, its host delegates.
+        linker
+            .instance("openstack:actions/types@0.1.0")
+            .map_err(engine_error)?;
+        v0_1_0::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(engine_error)?;
         let cache = match &settings.cache_dir {
             Some(dir) => Some(ArtifactCache::new(dir).map_err(|source| HostError::Cache {
                 dir: dir.clone(),
@@ -173,10 +219,8 @@ impl Runtime {
         }
         .map_err(load_error(LoadProblem::NotAComponent))?;
         let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(load_error(LoadProblem::Imports))?;
-        let pre = ActionPluginPre::new(pre).map_err(load_error(LoadProblem::Contract))?;
+            .contract(&component)
+            .map_err(|(problem, e)| load_error(problem)(e))?;
         let how = match source {
             Source::Compiled => "compiled",
             Source::Cache => "loaded from cache",
@@ -196,15 +240,114 @@ impl Runtime {
             pre,
             size: wasm.len(),
             source,
+            permissions: Arc::default(),
+            denied: Arc::default(),
         })
+    }
+
+    /// The contract `component` exports (the newest it does), ready to instantiate.
+    fn contract(&self, component: &Component) -> Result<Contract, (LoadProblem, wasmtime::Error)> {
+        let exports: Vec<String> = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let exports_action = |contract: &str| {
+            let action = contract.replace('@', "/action@");
+            exports.contains(&action)
+        };
+        let pre = || {
+            self.linker
+                .instantiate_pre(component)
+                .map_err(|e| (LoadProblem::Imports, e))
+        };
+        let contract = |e| (LoadProblem::Contract, e);
+        if exports_action(CONTRACTS[0]) {
+            Ok(Contract::Latest(
+                ActionPluginPre::new(pre()?).map_err(contract)?,
+            ))
+        } else if exports_action(CONTRACTS[1]) {
+            Ok(Contract::V0_1_0(
+                v0_1_0::ActionPluginPre::new(pre()?).map_err(contract)?,
+            ))
+        } else {
+            let exported = if exports.is_empty() {
+                "nothing".into()
+            } else {
+                exports.join(", ")
+            };
+            Err(contract(wasmtime::Error::msg(format!(
+                "it exports {exported}"
+            ))))
+        }
+    }
+
+    /// What `plugin` declares and may send under the settings' grants, read from the plugin
+    /// once (a throwaway instance answers `capabilities`) and kept with it.
+    pub async fn permissions(&self, plugin: &Plugin) -> Result<Arc<Permissions>, HostError> {
+        let known = plugin
+            .permissions
+            .get_or_try_init(|| self.read_permissions(plugin));
+        known.await.cloned()
+    }
+
+    async fn read_permissions(&self, plugin: &Plugin) -> Result<Arc<Permissions>, HostError> {
+        let declared = match &plugin.pre {
+            Contract::V0_1_0(_) => Vec::new(),
+            Contract::Latest(pre) => self.declared(plugin, pre).await?,
+        };
+        let permissions = self
+            .settings
+            .grants
+            .permissions(&plugin.name, declared)
+            .map_err(|e| HostError::Load {
+                plugin: plugin.name.to_string(),
+                problem: LoadProblem::Grants,
+                source: wasmtime::Error::new(e),
+            })?;
+        for rule in &permissions.overrides {
+            tracing::warn!(plugin = %plugin.name, %rule, "granted by the operator beyond what the plugin declares");
+        }
+        Ok(Arc::new(permissions))
+    }
+
+    /// The requests a 0.2.0 plugin declares, each checked.
+    async fn declared(
+        &self,
+        plugin: &Plugin,
+        pre: &ActionPluginPre<CallState>,
+    ) -> Result<Vec<RequestRule>, HostError> {
+        let problem = |problem: LoadProblem| {
+            move |source: wasmtime::Error| HostError::Load {
+                plugin: plugin.name.to_string(),
+                problem,
+                source,
+            }
+        };
+        let call = Call::new("http://127.0.0.1:9/", None);
+        let mut sandbox = self.sandbox(plugin, &call, Arc::default())?;
+        let instance = pre
+            .instantiate_async(&mut sandbox.store)
+            .await
+            .map_err(|e| busy(plugin, e).unwrap_or_else(|e| problem(LoadProblem::Start)(e)))?;
+        let grants = instance
+            .openstack_actions_action()
+            .call_capabilities(&mut sandbox.store)
+            .await
+            .map_err(problem(LoadProblem::Start))?;
+        grants
+            .iter()
+            .map(|g| RequestRule::new(&g.method, &g.path, &g.actions))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| problem(LoadProblem::Capabilities)(wasmtime::Error::new(e)))
     }
 
     /// Creates one sandboxed instance of `plugin` and drops it without calling anything: a
     /// check that a freshly loaded plugin starts, and the measure of instantiation cost.
     pub async fn instantiate(&self, plugin: &Plugin) -> Result<(), HostError> {
         let call = Call::new("http://127.0.0.1:9/", None);
-        let mut sandbox = self.sandbox(plugin, &call)?;
-        let instance = plugin.pre.instantiate_async(&mut sandbox.store).await;
+        let mut sandbox = self.sandbox(plugin, &call, Arc::default())?;
+        let instance = instantiate(plugin, &mut sandbox.store).await;
         instance.map(drop).map_err(|e| match busy(plugin, e) {
             Ok(busy) => busy,
             Err(source) => HostError::Load {
@@ -231,11 +374,12 @@ impl Runtime {
             .await
             .map_err(|_| HostError::ShuttingDown)?;
         let limits = self.settings.limits;
+        let permissions = self.permissions(plugin).await?;
         let Sandbox {
             mut store,
             tripwire,
             stderr,
-        } = self.sandbox(plugin, call)?;
+        } = self.sandbox(plugin, call, Arc::new(permissions.granted.clone()))?;
         let wall_clock = limits.wall_clock_for(call.deadline);
         let stopped = |limit: Limit| HostError::LimitExceeded {
             plugin: plugin.name.to_string(),
@@ -243,9 +387,7 @@ impl Runtime {
             limit,
         };
         let run = async {
-            let instance = plugin
-                .pre
-                .instantiate_async(&mut store)
+            let instance = instantiate(plugin, &mut store)
                 .await
                 .map_err(|e| instantiate_error(plugin, phase, e))?;
             invoke(&instance, &mut store, call, phase, params)
@@ -267,13 +409,20 @@ impl Runtime {
         }
     }
 
-    /// A fresh store for one call of `plugin`, with its limits and outbound policy.
-    fn sandbox(&self, plugin: &Plugin, call: &Call) -> Result<Sandbox, HostError> {
+    /// A fresh store for one call of `plugin`, with its limits and outbound policy: outgoing
+    /// requests only to the endpoint, and there only `requests`.
+    fn sandbox(
+        &self,
+        plugin: &Plugin,
+        call: &Call,
+        requests: Arc<RequestRules>,
+    ) -> Result<Sandbox, HostError> {
         Sandbox::new(
             &self.engine,
             plugin.name.clone(),
             call,
             self.settings.limits,
+            (requests, plugin.denied.clone()),
         )
     }
 }
@@ -334,14 +483,21 @@ fn trap_error(
     }
 }
 
+/// A fresh instance of `plugin` in `store`.
+async fn instantiate(plugin: &Plugin, store: &mut Store<CallState>) -> wasmtime::Result<Instance> {
+    Ok(match &plugin.pre {
+        Contract::Latest(pre) => Instance::Latest(pre.instantiate_async(store).await?),
+        Contract::V0_1_0(pre) => Instance::V0_1_0(pre.instantiate_async(store).await?),
+    })
+}
+
 async fn invoke(
-    instance: &ActionPlugin,
+    instance: &Instance,
     store: &mut Store<CallState>,
     call: &Call,
     phase: Phase,
     params: &str,
 ) -> wasmtime::Result<PhaseResult> {
-    let action = instance.openstack_actions_action();
     let ctx = Context {
         compute_endpoint: call.compute_endpoint.clone(),
         request_id: call.request_id.clone(),
@@ -349,27 +505,37 @@ async fn invoke(
             .deadline
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
     };
-    let outcome = |r: Result<Outcome, ActionError>| r.map(PhaseOutput::Outcome);
-    Ok(match phase {
-        Phase::Schema => Ok(PhaseOutput::Schema(action.call_schema(&mut *store).await?)),
-        Phase::Description => action
-            .call_description(&mut *store, params)
-            .await?
-            .map(PhaseOutput::Description),
-        Phase::Validate => action
-            .call_validate(&mut *store, params)
-            .await?
-            .map(|()| PhaseOutput::Done),
-        Phase::PreCondition => action
-            .call_pre_condition(&mut *store, &ctx, params)
-            .await?
-            .map(|r: Readiness| PhaseOutput::Readiness(r)),
-        Phase::Execute => outcome(action.call_execute(&mut *store, &ctx, params).await?),
-        Phase::Revert => outcome(action.call_revert(&mut *store, &ctx, params).await?),
-        Phase::Abort => outcome(action.call_abort(&mut *store, &ctx, params).await?),
-        Phase::PostCondition => action
-            .call_post_condition(&mut *store, &ctx, params)
-            .await?
-            .map(|()| PhaseOutput::Done),
-    })
+    // The two versions' `action` exports have the same functions and (latest) types.
+    macro_rules! phases {
+        ($action:expr) => {{
+            let action = $action;
+            let outcome = |r: Result<Outcome, ActionError>| r.map(PhaseOutput::Outcome);
+            Ok(match phase {
+                Phase::Schema => Ok(PhaseOutput::Schema(action.call_schema(&mut *store).await?)),
+                Phase::Description => action
+                    .call_description(&mut *store, params)
+                    .await?
+                    .map(PhaseOutput::Description),
+                Phase::Validate => action
+                    .call_validate(&mut *store, params)
+                    .await?
+                    .map(|()| PhaseOutput::Done),
+                Phase::PreCondition => action
+                    .call_pre_condition(&mut *store, &ctx, params)
+                    .await?
+                    .map(|r: Readiness| PhaseOutput::Readiness(r)),
+                Phase::Execute => outcome(action.call_execute(&mut *store, &ctx, params).await?),
+                Phase::Revert => outcome(action.call_revert(&mut *store, &ctx, params).await?),
+                Phase::Abort => outcome(action.call_abort(&mut *store, &ctx, params).await?),
+                Phase::PostCondition => action
+                    .call_post_condition(&mut *store, &ctx, params)
+                    .await?
+                    .map(|()| PhaseOutput::Done),
+            })
+        }};
+    }
+    match instance {
+        Instance::Latest(plugin) => phases!(plugin.openstack_actions_action()),
+        Instance::V0_1_0(plugin) => phases!(plugin.openstack_actions_action()),
+    }
 }

@@ -10,7 +10,7 @@
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "openstack:actions/action-plugin",
+        world: "action-plugin",
         generate_all,
     });
 }
@@ -26,7 +26,7 @@ mod undo;
 mod wait;
 
 use bindings::exports::openstack::actions::action::Guest;
-use bindings::openstack::actions::types::{ActionError, Context, Outcome, Readiness};
+use bindings::openstack::actions::types::{ActionError, Context, Outcome, Readiness, RequestGrant};
 use migrate::{Move, Moved};
 use nova::Nova;
 use params::Params;
@@ -36,7 +36,35 @@ use wait::{DEFAULT_DEADLINE_MS, Deadline};
 
 struct MigrateAction;
 
+/// Every request the action sends, for the host to let through and nothing else: the server,
+/// its four actions, its migration records (and aborting a live one), the compute services and
+/// the instance action of a request.
+const CAPABILITIES: [(&str, &str, &[&str]); 7] = [
+    ("GET", "/servers/{id}", &[]),
+    (
+        "POST",
+        "/servers/{id}/action",
+        &["migrate", "confirmResize", "revertResize", "os-migrateLive"],
+    ),
+    ("GET", "/os-migrations", &[]),
+    ("GET", "/servers/{id}/migrations", &[]),
+    ("DELETE", "/servers/{id}/migrations/{migration_id}", &[]),
+    ("GET", "/os-services", &[]),
+    ("GET", "/servers/{id}/os-instance-actions/{request_id}", &[]),
+];
+
 impl Guest for MigrateAction {
+    fn capabilities() -> Vec<RequestGrant> {
+        CAPABILITIES
+            .iter()
+            .map(|(method, path, actions)| RequestGrant {
+                method: (*method).into(),
+                path: (*path).into(),
+                actions: actions.iter().map(|a| (*a).into()).collect(),
+            })
+            .collect()
+    }
+
     fn schema() -> String {
         params::schema()
     }

@@ -263,6 +263,7 @@ mod tests {
             config: Config::default(),
             tokens: HashMap::new(),
             issued: 0,
+            validations: 0,
             requests: Vec::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! A test double of the OpenStack identity API (Keystone v3) for everything a client needs to get
 //! a token and find the compute (and, with [`Config::with_placement`], placement) endpoint:
 //! `GET /v3`, `POST /v3/auth/tokens` with the `password`, `application_credential` and `token`
-//! methods, `GET /v3/auth/tokens`, and the service catalog.
+//! methods, `GET /v3/auth/tokens` (validation: 200 with the token, 404 for an unknown, expired
+//! or revoked one, counted by [`KeystoneDouble::tokens_validated`]), and the service catalog.
 //!
 //! Answers have Keystone's shape: `201` with `X-Subject-Token` and a `token` body (`expires_at`,
 //! `issued_at`, `user`, `project`, `roles`, `catalog`), and `401` with Keystone's error body for
@@ -81,6 +82,12 @@ impl KeystoneDouble {
         self.shared.lock().issued
     }
 
+    /// How many `GET /v3/auth/tokens` (token validations, as a service's keystonemiddleware
+    /// sends them) the double has answered, whatever the answer.
+    pub fn tokens_validated(&self) -> u64 {
+        self.shared.lock().validations
+    }
+
     /// Issues a token for user `user_id` on project `project_id` without a request, e.g. to
     /// stand for a token an operator got elsewhere (`OS_TOKEN`). `None` when the user has no
     /// role on the project. Counts as issued.
@@ -113,6 +120,12 @@ impl KeystoneDouble {
     /// Makes every issued token invalid, as if they had all been revoked.
     pub fn revoke_all(&self) {
         self.shared.lock().tokens.clear();
+    }
+
+    /// Revokes one token, as `DELETE /v3/auth/tokens` does: validating it is a 404 from now on.
+    /// False when the double does not know it.
+    pub fn revoke(&self, token: &str) -> bool {
+        self.shared.lock().tokens.remove(token).is_some()
     }
 
     /// Changes how long tokens issued from now on live.

@@ -74,7 +74,8 @@ fn issue(shared: &Shared, body: &[u8], with_catalog: bool) -> Outcome {
 fn validate(shared: &Shared, headers: &http::HeaderMap, with_catalog: bool) -> Outcome {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = SystemTime::now();
-    let state = shared.lock();
+    let mut state = shared.lock();
+    state.validations += 1;
     if header("x-auth-token")
         .and_then(|t| state.valid_token(t, now))
         .is_none()

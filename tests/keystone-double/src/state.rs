@@ -27,6 +27,7 @@ impl Shared {
                 config,
                 tokens: HashMap::new(),
                 issued: 0,
+                validations: 0,
                 requests: Vec::new(),
             }),
             addr,
@@ -52,6 +53,8 @@ pub(crate) struct State {
     pub(crate) tokens: HashMap<String, IssuedToken>,
     /// How many tokens were issued so far.
     pub(crate) issued: u64,
+    /// How many `GET /v3/auth/tokens` were answered, whatever the answer.
+    pub(crate) validations: u64,
     pub(crate) requests: Vec<RecordedRequest>,
 }
 

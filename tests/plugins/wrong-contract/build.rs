@@ -11,10 +11,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Our contract's package line, as `wit/actions.wit` has it.
-const OURS: &str = "package openstack:actions@0.1.0;";
+const OURS: &str = "package openstack:actions@0.2.0;";
 
 /// The package line this plugin exports instead: a version the host does not know.
-const WRONG: &str = "package openstack:actions@0.2.0;";
+const WRONG: &str = "package openstack:actions@0.9.0;";
 
 /// The file of `wit/` with the package line.
 const CONTRACT: &str = "actions.wit";

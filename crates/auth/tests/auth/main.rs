@@ -5,3 +5,4 @@ mod resolve;
 mod secrets;
 mod session;
 mod support;
+mod validate;

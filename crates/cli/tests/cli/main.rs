@@ -4,7 +4,10 @@
 
 mod apply;
 mod bench;
+mod grants;
 mod run;
 mod secrets;
 mod serve;
+mod serve_auth;
+mod service;
 mod trust;

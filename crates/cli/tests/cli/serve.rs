@@ -1,31 +1,17 @@
-//! `wasm-action serve`: submit, poll, cancel, and a draining shutdown.
+//! `wasm-action serve`: submit, poll, cancel, a draining shutdown, bounded bodies and HTTPS.
+//! Every call carries an admin token from the Keystone double; `serve_auth` covers refusals.
 
 use crate::bench::*;
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use crate::service::{Call, Served, until_state};
+use serde_json::json;
 use std::time::Duration;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto};
 
-async fn call(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let body = body.map(|b| b.to_string());
-    let (status, bytes) =
-        nova_double::client::request(method, &format!("{base}{path}"), &[], body.as_deref())
-            .await
-            .expect("the service answers");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn until_state(base: &str, id: &str, wanted: &str) -> Value {
-    for _ in 0..1000 {
-        let (_, job) = call(base, "GET", &format!("/v1/plans/{id}"), None).await;
-        if job["state"] == wanted {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("job {id} never reached {wanted}");
+fn admin_token(cloud: &Cli) -> String {
+    cloud
+        .keystone
+        .issue_token("admin", "admin")
+        .expect("admin has a role on admin")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,88 +22,140 @@ async fn serve_runs_submitted_actions_and_plans_and_cancels_on_request() {
     };
     let cloud = Cli::with_timings(timings).await;
     let (cold_server, live_server) = (cloud.active_on("compute1"), cloud.active_on("compute1"));
-    let mut command = cloud.command(
-        &["serve", "--listen", "127.0.0.1:0", "--os-cloud", "admin"],
-        &[],
-    );
-    command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = command.spawn().expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let ready = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("ready line");
-        line
-    })
-    .await
-    .expect("join");
-    let base = serde_json::from_str::<Value>(&ready).expect("JSON ready line")["listening"]
-        .as_str()
-        .expect("address")
-        .to_string();
+    let served = Served::start(&cloud, &[]).await;
+    let (base, token) = (served.base.clone(), admin_token(&cloud));
 
     let cold = json!({"action_type": "migrate", "input_parameters": {"resource_id": cold_server, "migration_type": "cold", "source_node": "compute1", "destination_node": "compute2"}});
-    let (status, job) = call(&base, "POST", "/v1/actions", Some(cold)).await;
-    assert_eq!(status, 202, "{job}");
-    let done = until_state(&base, job["id"].as_str().expect("id"), "SUCCEEDED").await;
+    let job = Call::new("POST", &base, "/v1/actions")
+        .token(&token)
+        .json(&cold)
+        .answer()
+        .await;
+    assert_eq!(job.status, 202, "{job:?}");
+    let id = job.body["id"].as_str().expect("id");
+    let done = until_state(&base, &token, id, "SUCCEEDED").await;
     assert_eq!(done["report"]["actions"][0]["state"], "SUCCEEDED");
-    assert_eq!(
-        cloud.nova.server(&cold_server).expect("server").host,
-        "compute2"
-    );
+    assert_eq!(cloud.server(&cold_server).host, "compute2");
 
     let live = json!({"actions": [{"uuid": "l1", "action_type": "migrate", "input_parameters": {"resource_id": live_server, "migration_type": "live", "source_node": "compute1", "destination_node": "compute3"}}]});
-    let (status, job) = call(&base, "POST", "/v1/plans", Some(live)).await;
-    assert_eq!(status, 202, "{job}");
-    let id = job["id"].as_str().expect("id").to_string();
+    let job = Call::new("POST", &base, "/v1/plans")
+        .token(&token)
+        .json(&live)
+        .answer()
+        .await;
+    assert_eq!(job.status, 202, "{job:?}");
+    let id = job.body["id"].as_str().expect("id").to_string();
     for _ in 0..500 {
-        if cloud
-            .nova
-            .migrations()
-            .iter()
-            .any(|m| m.instance_uuid == live_server && m.status == "running")
-        {
+        let migrations = cloud.migrations_of(&live_server);
+        if migrations.iter().any(|m| m.status == "running") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (status, _) = call(&base, "POST", &format!("/v1/plans/{id}/cancel"), None).await;
-    assert_eq!(status, 202);
-    let cancelled = until_state(&base, &id, "CANCELLED").await;
+    let cancel = format!("/v1/plans/{id}/cancel");
+    let cancelled = Call::new("POST", &base, &cancel)
+        .token(&token)
+        .answer()
+        .await;
+    assert_eq!(cancelled.status, 202);
+    let cancelled = until_state(&base, &token, &id, "CANCELLED").await;
     assert_eq!(cancelled["actions"]["l1"], "CANCELLED");
     assert_eq!(
-        cloud.nova.server(&live_server).expect("server").host,
+        cloud.server(&live_server).host,
         "compute1",
         "the live migration was aborted"
     );
 
-    let (status, problems) = call(
-        &base,
-        "POST",
-        "/v1/plans",
-        Some(json!({"actions": [{"uuid": "x", "action_type": "teleport"}]})),
-    )
-    .await;
-    assert_eq!(status, 400, "{problems}");
-    let (status, plugins) = call(&base, "GET", "/v1/plugins", None).await;
+    let teleport = json!({"actions": [{"uuid": "x", "action_type": "teleport"}]});
+    let problems = Call::new("POST", &base, "/v1/plans")
+        .token(&token)
+        .json(&teleport)
+        .answer()
+        .await;
+    assert_eq!(problems.status, 400, "{problems:?}");
+    let plugins = Call::new("GET", &base, "/v1/plugins")
+        .token(&token)
+        .answer()
+        .await;
     assert_eq!(
-        (status, plugins["plugins"][0]["name"].as_str()),
+        (plugins.status, plugins.body["plugins"][0]["name"].as_str()),
         (200, Some("migrate"))
     );
 
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let status = tokio::task::spawn_blocking(move || child.wait().expect("exits"))
-        .await
-        .expect("join");
+    let status = served.stop().await;
     assert_eq!(status.code(), Some(0), "a drained shutdown is a clean exit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_1_mib_is_413_with_a_json_problem_and_runs_nothing() {
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
+    let served = Served::start(&cloud, &[]).await;
+    let token = admin_token(&cloud);
+    let padding = "x".repeat(1 << 20);
+    let big = json!({"action_type": "migrate", "padding": padding, "input_parameters": {"resource_id": server, "migration_type": "cold", "source_node": "compute1", "destination_node": "compute2"}});
+    let answer = Call::new("POST", &served.base, "/v1/actions")
+        .token(&token)
+        .json(&big)
+        .answer()
+        .await;
+    assert_eq!(answer.status, 413, "{answer:?}");
+    let message = answer.body["error"].as_str().unwrap_or_default();
+    assert!(message.contains("1 MiB"), "{answer:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(cloud.requests_about(&server).is_empty(), "Nova heard of it");
+    assert!(!served.log().contains("job started"), "{}", served.log());
+}
+
+/// A self-signed certificate for 127.0.0.1, written as PEM files; the certificate in DER.
+fn self_signed(cloud: &Cli) -> (String, String, rcgen::Certificate) {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("a self-signed certificate");
+    let cert = cloud.file("serve-cert.pem", &certified.cert.pem());
+    let key = cloud.file("serve-key.pem", &certified.signing_key.serialize_pem());
+    let path = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    (path(cert), path(key), certified.cert)
+}
+
+fn client_trusting(roots: RootCertStore) -> ClientConfig {
+    let provider = std::sync::Arc::new(crypto::ring::default_provider());
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_over_tls_answers_a_client_that_trusts_its_certificate_and_no_other() {
+    let cloud = Cli::start().await;
+    let (cert, key, der) = self_signed(&cloud);
+    let served = Served::start(&cloud, &["--tls-cert", &cert, "--tls-key", &key]).await;
+    assert!(
+        served.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        served.base
+    );
+    let token = admin_token(&cloud);
+    let mut roots = RootCertStore::empty();
+    roots.add(der.der().clone()).expect("a trust anchor");
+    let plugins = Call::new("GET", &served.base, "/v1/plugins")
+        .token(&token)
+        .tls(client_trusting(roots))
+        .answer()
+        .await;
+    assert_eq!(plugins.status, 200, "{plugins:?}");
+    assert_eq!(plugins.body["plugins"][0]["name"], "migrate");
+
+    let untrusting = Call::new("GET", &served.base, "/healthz")
+        .tls(client_trusting(RootCertStore::empty()))
+        .send()
+        .await;
+    let error = untrusting.expect_err("a client that does not trust the certificate");
+    assert!(error.contains("certificate"), "{error}");
+    let plain = Call::new("GET", &served.base.replace("https", "http"), "/healthz")
+        .send()
+        .await;
+    assert!(plain.is_err(), "plain HTTP gets no answer: {plain:?}");
+    assert_eq!(served.stop().await.code(), Some(0));
 }

@@ -4,6 +4,8 @@
 //! - [`credentials`]: where the token the host adds comes from (the plugin never sees it);
 //! - `outbound`: every outgoing request, through wasmtime-wasi-http's `send_request` hook:
 //!   allowlist, forged credential headers, the token, one retry after 401, the body limit;
+//! - [`requests`]: what a plugin may ask of the compute endpoint (pure: rules and matching), and
+//!   [`grants`]: the operator's narrowing or explicit widening of a plugin's declaration;
 //! - [`retry`]: what is sent again after a transient fault, and how long the host waits;
 //! - [`limits`]: memory, CPU (fuel), wall clock and response size, and the tripwire that
 //!   records which one a call ran into;
@@ -12,9 +14,11 @@
 
 pub mod allowlist;
 pub mod credentials;
+pub mod grants;
 pub mod limits;
 mod outbound;
 mod policy;
+pub mod requests;
 pub mod retry;
 mod state;
 mod tls;
@@ -24,6 +28,7 @@ use crate::error::HostError;
 pub(crate) use policy::CallPolicy;
 pub(crate) use state::CallState;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
@@ -44,8 +49,11 @@ impl Sandbox {
         plugin: Arc<str>,
         call: &Call,
         limits: limits::Limits,
+        permits: (Arc<requests::RequestRules>, Arc<AtomicU64>),
     ) -> Result<Sandbox, HostError> {
-        let policy = CallPolicy::new(plugin, call, limits).map_err(HostError::Context)?;
+        let (requests, denied) = permits;
+        let policy =
+            CallPolicy::new(plugin, call, limits, requests, denied).map_err(HostError::Context)?;
         let tripwire = policy.tripwire.clone();
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         let mut store = Store::new(engine, CallState::new(Arc::new(policy), stderr.clone()));

@@ -1,13 +1,16 @@
 //! The host side of a plugin's outgoing HTTP: the allowlist, the credentials, the response limit.
 //!
 //! Every request a plugin makes passes through [`OutboundHooks::send_request`]. A request to an
-//! origin outside the allowlist, or one that carries credentials of its own, is refused with
-//! `HttpRequestDenied` and logged with the plugin's name and the target; an allowed one gets the
-//! host's token, and is sent again with a renewed token if the service answers 401.
+//! origin outside the allowlist, one that carries credentials of its own, or one the plugin may
+//! not send (its declared requests under the operator's grants: `requests`) is refused with
+//! `HttpRequestDenied` before any token is added, logged with the plugin's name and the target,
+//! and counted; an allowed one gets the host's token, and is sent again with a renewed token if
+//! the service answers 401.
 
 use super::credentials::CredentialsError;
 use super::limits::{Limit, Tripwire};
 use super::policy::CallPolicy;
+use super::requests::{Permit, check_action_body};
 use super::retry::{Backoff, Fate, retry_after};
 use crate::events::PluginEvent;
 use bytes::Bytes;
@@ -16,6 +19,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 use tokio_rustls::rustls::ClientConfig;
@@ -47,21 +51,43 @@ impl OutboundHooks {
         OutboundHooks { policy }
     }
 
-    /// Why this request may not go out, if it may not.
-    fn refusal(&self, request: &Request<WasiBody>) -> Option<String> {
+    /// What this request still needs to go out (a server action's body to be checked), or why
+    /// it may not: outside the allowlist, with credentials of its own, or not among the
+    /// requests the plugin may send. All of it is decided before any token is added.
+    fn admission(&self, request: &Request<WasiBody>) -> Result<Permit, String> {
         let uri = request.uri();
         let scheme = uri.scheme_str().unwrap_or("https");
         let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if !self.policy.allowed.permits(scheme, authority) {
-            return Some(format!(
+            return Err(format!(
                 "{scheme}://{authority} is not in the outbound allowlist"
             ));
         }
-        let forged = CREDENTIAL_HEADERS
+        if let Some(header) = CREDENTIAL_HEADERS
             .iter()
-            .find(|h| request.headers().contains_key(**h));
-        forged.map(|header| format!("the plugin set the credential header '{header}' itself"))
+            .find(|h| request.headers().contains_key(**h))
+        {
+            return Err(format!(
+                "the plugin set the credential header '{header}' itself"
+            ));
+        }
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        self.policy
+            .requests
+            .check(request.method().as_str(), path, &self.policy.base_path)
     }
+}
+
+/// Refuses a request: logged with the plugin, method and path, told to the observer, counted.
+fn deny(policy: &CallPolicy, target: &str, reason: String) -> HttpError {
+    tracing::warn!(plugin = %policy.plugin, %target, %reason, "outgoing request denied");
+    policy.denied.fetch_add(1, Ordering::Relaxed);
+    (policy.observer)(&PluginEvent::Denied {
+        plugin: policy.plugin.to_string(),
+        target: target.to_string(),
+        reason,
+    });
+    HttpError::HttpRequestDenied
 }
 
 impl WasiHttpHooks for OutboundHooks {
@@ -71,25 +97,27 @@ impl WasiHttpHooks for OutboundHooks {
         options: Option<RequestOptions>,
         _io: IoFuture,
     ) -> Box<dyn Future<Output = Sent> + Send> {
-        let policy = &self.policy;
+        let policy = self.policy.clone();
         let target = format!("{} {}", request.method(), request.uri());
-        if let Some(reason) = self.refusal(&request) {
-            tracing::warn!(plugin = %policy.plugin, %target, %reason, "outgoing request denied");
-            (policy.observer)(&PluginEvent::Denied {
-                plugin: policy.plugin.to_string(),
-                target,
-                reason,
-            });
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
-        tracing::debug!(plugin = %policy.plugin, %target, "outgoing request");
-        let policy = policy.clone();
+        let permit = match self.admission(&request) {
+            Ok(permit) => permit,
+            Err(reason) => {
+                let denied = deny(&policy, &target, reason);
+                return Box::new(async { Err(denied) });
+            }
+        };
         Box::new(async move {
             let (parts, body) = request.into_parts();
             let body = body.collect().await?.to_bytes();
             if body.len() > MAX_REQUEST_BODY {
                 return Err(HttpError::HttpRequestBodySize(Some(body.len() as u64)));
             }
+            if let Permit::ActionIn(actions) = &permit
+                && let Err(reason) = check_action_body(&body, actions)
+            {
+                return Err(deny(&policy, &target, reason));
+            }
+            tracing::debug!(plugin = %policy.plugin, %target, "outgoing request");
             let mut backoff = Backoff::until(policy.retry_until());
             let outgoing = Outgoing {
                 policy: &policy,

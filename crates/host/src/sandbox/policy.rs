@@ -4,10 +4,11 @@
 use super::allowlist::{AllowList, OriginError};
 use super::credentials::Credentials;
 use super::limits::{Limits, Tripwire};
+use super::requests::RequestRules;
 use crate::call::Call;
 use crate::events::Observer;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 use tokio_rustls::rustls::ClientConfig;
 
@@ -19,6 +20,12 @@ pub(crate) struct CallPolicy {
     pub request_id: String,
     /// Where outgoing requests may go.
     pub allowed: AllowList,
+    /// What the plugin may ask of the compute endpoint (declared, then the operator's grants).
+    pub requests: Arc<RequestRules>,
+    /// The compute endpoint's path (e.g. `/v2.1`): request rules are below it.
+    pub base_path: String,
+    /// The plugin's refused requests, in all (shared with its report).
+    pub denied: Arc<AtomicU64>,
     /// Where the token added to allowed requests comes from.
     pub credentials: Option<Arc<dyn Credentials>>,
     /// Who hears the plugin's logs, progress and refusals.
@@ -41,6 +48,7 @@ impl std::fmt::Debug for CallPolicy {
             .field("plugin", &self.plugin)
             .field("request_id", &self.request_id)
             .field("allowed", &self.allowed)
+            .field("requests", &self.requests)
             .field("credentials", &self.credentials)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
@@ -48,12 +56,25 @@ impl std::fmt::Debug for CallPolicy {
 }
 
 impl CallPolicy {
-    /// The policy of `call` for `plugin`: by default only the compute endpoint's origin.
-    pub fn new(plugin: Arc<str>, call: &Call, limits: Limits) -> Result<CallPolicy, OriginError> {
+    /// The policy of `call` for `plugin`: only the compute endpoint's origin, and there only
+    /// the `requests` the plugin may send.
+    pub fn new(
+        plugin: Arc<str>,
+        call: &Call,
+        limits: Limits,
+        requests: Arc<RequestRules>,
+        denied: Arc<AtomicU64>,
+    ) -> Result<CallPolicy, OriginError> {
+        let base_path = url::Url::parse(&call.compute_endpoint)
+            .map(|url| url.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
         Ok(CallPolicy {
             plugin,
             request_id: call.request_id.clone(),
             allowed: AllowList::for_endpoint(&call.compute_endpoint)?,
+            requests,
+            base_path,
+            denied,
             credentials: call.credentials.clone(),
             observer: call.observer.clone(),
             tls: call.tls.clone(),

@@ -3,7 +3,7 @@
 use super::limits::MemoryLimiter;
 use super::outbound::OutboundHooks;
 use super::policy::CallPolicy;
-use crate::bindings::{Level, host, types};
+use crate::bindings::{Level, host, types, v0_1_0};
 use crate::events::PluginEvent;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -121,5 +121,22 @@ impl host::Host for CallState {
             percent,
             message,
         });
+    }
+}
+
+/// The previous contract's host import: the same, with its own `level` type.
+impl v0_1_0::host::Host for CallState {
+    fn log(&mut self, level: v0_1_0::host::Level, message: String) {
+        let level = match level {
+            v0_1_0::host::Level::Debug => Level::Debug,
+            v0_1_0::host::Level::Info => Level::Info,
+            v0_1_0::host::Level::Warn => Level::Warn,
+            v0_1_0::host::Level::Error => Level::Error,
+        };
+        host::Host::log(self, level, message);
+    }
+
+    fn progress(&mut self, phase: String, percent: Option<u8>, message: String) {
+        host::Host::progress(self, phase, percent, message);
     }
 }

@@ -4,11 +4,11 @@ use crate::bench::*;
 use serde_json::json;
 use wasm_action_host::{ActionError, HostError, Limit, Phase, PhaseOutput, Runtime};
 
-/// Like wasmtime's `assert_test_exists`: every built test plugin has a test in this file whose
-/// name starts with the plugin's name (`memory-bomb` → `fn memory_bomb_...`).
+/// Like wasmtime's `assert_test_exists`: every built test plugin has a test in this file or in
+/// `privilege.rs` whose name starts with the plugin's name (`memory-bomb` → `fn memory_bomb_...`).
 #[test]
 fn every_hostile_plugin_has_a_test() {
-    let source = include_str!("hostile.rs");
+    let source = [include_str!("hostile.rs"), include_str!("privilege.rs")].concat();
     for (name, _) in test_plugins::ALL {
         let test = format!("fn {}_", name.replace('-', "_"));
         assert!(
@@ -207,8 +207,12 @@ async fn wrong_contract_version_is_refused_at_load() {
         panic!("expected a load error, got {error:?}")
     };
     assert_eq!(*problem, wasm_action_host::LoadProblem::Contract);
-    let message = error.to_string();
-    assert!(message.contains("openstack:actions@0.1.0"), "{message}");
+    let message = wasm_action_host::chain(&error);
+    assert!(message.contains("openstack:actions@0.2.0"), "{message}");
+    assert!(
+        message.contains("it exports openstack:actions/action@0.9.0"),
+        "{message}"
+    );
     assert!(
         runtime
             .load("well-behaved", test_plugins::WELL_BEHAVED)

@@ -5,4 +5,5 @@ mod bench;
 mod credentials;
 mod hostile;
 mod limits;
+mod privilege;
 mod tls;

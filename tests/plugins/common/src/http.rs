@@ -1,13 +1,13 @@
-//! One GET through the raw `wasi:http` imports, and the mapping of its failures.
+//! One request through the raw `wasi:http` imports, and the mapping of its failures.
 //!
 //! A refusal by the host (`HttpRequestDenied`) becomes `denied` whose message is the error code
 //! in Debug form, `ErrorCode::HttpRequestDenied`; any other failure becomes `transport`.
 
 use crate::bindings::openstack::actions::types::{ActionError, Outcome};
 use crate::bindings::wasi::http::outgoing_handler;
+pub use crate::bindings::wasi::http::types::Method;
 use crate::bindings::wasi::http::types::{
-    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
-    Scheme,
+    ErrorCode, Fields, IncomingBody, IncomingResponse, OutgoingBody, OutgoingRequest, Scheme,
 };
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::errors::{denied, transport};
@@ -58,21 +58,50 @@ impl Target {
 
 /// Sends a GET to `target` with `headers` and waits for the response head.
 pub fn get(target: &Target, headers: &[(&str, &str)]) -> Result<IncomingResponse, ActionError> {
+    send(target, &Method::Get, headers, None)
+}
+
+/// Sends `method` to `target` with `headers` and `body`, and waits for the response head.
+pub fn send(
+    target: &Target,
+    method: &Method,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Result<IncomingResponse, ActionError> {
     let url = target.url();
-    let request = build_request(target, headers)?;
-    let body = request.body().map_err(|()| {
+    let request = build_request(target, method, headers)?;
+    let outgoing = request.body().map_err(|()| {
         transport(format!(
             "the body of the request to {url} was already taken"
         ))
     })?;
     let pending = outgoing_handler::handle(request, None).map_err(|code| failed(url, code))?;
-    OutgoingBody::finish(body, None).map_err(|code| failed(url, code))?;
+    // A host that refuses the request closes its body: the refusal, in the response, says why.
+    let written = match body {
+        Some(bytes) => write_all(&outgoing, bytes),
+        None => Ok(()),
+    };
+    let finished = OutgoingBody::finish(outgoing, None).map_err(|code| failed(url, code));
     pending.subscribe().block();
     match pending.get() {
-        Some(Ok(Ok(response))) => Ok(response),
+        Some(Ok(Ok(response))) => {
+            written.map_err(|e| transport(format!("writing the body of {url}: {e}")))?;
+            finished?;
+            Ok(response)
+        }
         Some(Ok(Err(code))) => Err(failed(url, code)),
         Some(Err(())) | None => Err(transport(format!("no response from {url}"))),
     }
+}
+
+/// Writes `bytes` to the body of a request.
+fn write_all(body: &OutgoingBody, bytes: &[u8]) -> Result<(), String> {
+    let stream = body
+        .write()
+        .map_err(|()| "the body stream was already taken".to_string())?;
+    stream
+        .blocking_write_and_flush(bytes)
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// Reads the whole body of `response`, counting its bytes without keeping them.
@@ -112,6 +141,7 @@ pub fn reached(target: &Target, status: u16) -> Outcome {
 
 fn build_request(
     target: &Target,
+    method: &Method,
     headers: &[(&str, &str)],
 ) -> Result<OutgoingRequest, ActionError> {
     let url = target.url();
@@ -129,9 +159,7 @@ fn build_request(
         Scheme::Http
     };
     let bad = |what: &str| transport(format!("cannot build the request to {url}: bad {what}"));
-    request
-        .set_method(&Method::Get)
-        .map_err(|()| bad("method"))?;
+    request.set_method(method).map_err(|()| bad("method"))?;
     request
         .set_scheme(Some(&scheme))
         .map_err(|()| bad("scheme"))?;
@@ -148,6 +176,6 @@ fn build_request(
 fn failed(url: &str, code: ErrorCode) -> ActionError {
     match code {
         ErrorCode::HttpRequestDenied => denied(format!("{code:?}")),
-        other => transport(format!("GET {url} failed: {other:?}")),
+        other => transport(format!("{url} failed: {other:?}")),
     }
 }

@@ -18,19 +18,22 @@
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../../wit",
-        world: "openstack:actions/action-plugin",
+        world: "action-plugin",
         generate_all,
         pub_export_macro: true,
         default_bindings_module: "hostile_common::bindings",
     });
 }
 
+pub mod attacks;
 pub mod errors;
 pub mod http;
 pub mod params;
 
 pub use bindings::export;
-pub use bindings::openstack::actions::types::{ActionError, Context, Outcome, Readiness};
+pub use bindings::openstack::actions::types::{
+    ActionError, Context, Outcome, Readiness, RequestGrant,
+};
 
 use bindings::exports::openstack::actions::action::Guest;
 
@@ -39,13 +42,34 @@ pub trait Hostile {
     /// What the plugin does wrong, in a phrase, for `description`.
     const BEHAVIOUR: &'static str;
 
+    /// The requests it declares, `(method, path, actions)`: by default the GET of one server,
+    /// which is all the well-behaved twin sends.
+    const CAPABILITIES: &'static [(&'static str, &'static str, &'static [&'static str])] =
+        &[("GET", "/servers/{id}", &[])];
+
+    /// The JSON Schema of its parameters.
+    fn schema() -> String {
+        r#"{"type":"object"}"#.into()
+    }
+
     /// The phase in which the plugin misbehaves.
     fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError>;
 }
 
 impl<T: Hostile> Guest for T {
+    fn capabilities() -> Vec<RequestGrant> {
+        T::CAPABILITIES
+            .iter()
+            .map(|(method, path, actions)| RequestGrant {
+                method: (*method).into(),
+                path: (*path).into(),
+                actions: actions.iter().map(|a| (*a).into()).collect(),
+            })
+            .collect()
+    }
+
     fn schema() -> String {
-        r#"{"type":"object"}"#.into()
+        T::schema()
     }
 
     fn description(_params: String) -> Result<String, ActionError> {

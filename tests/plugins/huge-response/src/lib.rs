@@ -19,6 +19,8 @@ struct HugeResponse;
 
 impl Hostile for HugeResponse {
     const BEHAVIOUR: &'static str = "reads an answer of any size to the end";
+    const CAPABILITIES: &'static [(&'static str, &'static str, &'static [&'static str])] =
+        &[("GET", "/huge", &[]), ("GET", "/servers/{id}", &[])];
 
     fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
         let path = optional_string(&params, "path")?.unwrap_or_else(|| DEFAULT_PATH.into());

@@ -1,4 +1,4 @@
-//! A plugin that exports `openstack:actions@0.2.0` instead of `@0.1.0`, a contract version the
+//! A plugin that exports `openstack:actions@0.9.0` instead of `@0.2.0`, a contract version the
 //! host does not know: the host must refuse to load it.
 //!
 //! Its WIT is the workspace's `wit/` with only the package version changed, written by its
@@ -10,17 +10,21 @@
 mod bindings {
     wit_bindgen::generate!({
         path: "generated-wit",
-        world: "openstack:actions/action-plugin",
+        world: "action-plugin",
         generate_all,
     });
 }
 
 use bindings::exports::openstack::actions::action::Guest;
-use bindings::openstack::actions::types::{ActionError, Context, Outcome, Readiness};
+use bindings::openstack::actions::types::{ActionError, Context, Outcome, Readiness, RequestGrant};
 
 struct WrongContract;
 
 impl Guest for WrongContract {
+    fn capabilities() -> Vec<RequestGrant> {
+        Vec::new()
+    }
+
     fn schema() -> String {
         r#"{"type":"object"}"#.into()
     }
