@@ -194,6 +194,12 @@ impl Plugin {
         self.plugin.size()
     }
 
+    /// Why it was let in: the trust policy's reason, or that nothing was checked.
+    #[getter]
+    fn trust(&self) -> &str {
+        self.plugin.trust()
+    }
+
     /// `"compiled"` or `"cache"`.
     #[getter]
     fn source(&self) -> &'static str {

@@ -39,6 +39,7 @@ def test_an_unsigned_component_is_refused_as_untrusted():
 def test_a_component_signed_by_a_trusted_key_loads_and_runs():
     runtime = trusting(trust_keys=[trust_file("trusted.pub")])
     plugin = runtime.load(trust_file("migrate-signed.wasm"))
+    assert plugin.trust.startswith("signed by trusted key "), plugin.trust
     assert "resource_id" in plugin.schema()["properties"]
 
 
@@ -66,7 +67,8 @@ def test_a_component_pinned_with_sha256sum_lines_loads(tmp_path):
 
 def test_the_builtin_component_loads_under_a_trust_policy():
     runtime = trusting(trust_keys=[trust_file("other.pub")])
-    assert runtime.builtin("migrate").name == "migrate"
+    plugin = runtime.builtin("migrate")
+    assert (plugin.name, plugin.trust.startswith("built in")) == ("migrate", True), plugin.trust
 
 
 def test_a_missing_trust_file_raises_naming_the_keyword(tmp_path):

@@ -132,6 +132,7 @@ fn print_report(registry: &Registry, output: crate::render::Output) {
                 .collect::<Vec<_>>()
                 .join("\n"),
         };
+        println!("  trust: {}", v.trust);
         println!("  declares:\n{}", list(&v.declared));
         if v.granted != v.declared {
             println!("  may send, under the grants:\n{}", list(&v.granted));

@@ -153,7 +153,8 @@ fn limit_name(limit: &Limit) -> &'static str {
 }
 
 /// One installed version: its label, digest and calls in flight, the contract it was built for,
-/// the requests it declares, those the operator's grants leave it, and how many were refused.
+/// the requests it declares, those the operator's grants leave it, how many were refused, and
+/// why it was trusted.
 pub fn version(v: &VersionInfo) -> Value {
     json!({
         "label": v.label,
@@ -164,6 +165,7 @@ pub fn version(v: &VersionInfo) -> Value {
         "declared": v.declared,
         "granted": v.granted,
         "denied_requests": v.denied,
+        "trust": v.trust,
     })
 }
 

@@ -50,6 +50,8 @@ pub struct VersionInfo {
     pub granted: Vec<String>,
     /// Its requests the host refused, in all.
     pub denied: u64,
+    /// Why it was let in (see [`Plugin::trust`]).
+    pub trust: String,
 }
 
 impl Version {
@@ -73,6 +75,7 @@ impl Version {
                 .flat_map(|p| p.granted.rules().iter().map(ToString::to_string))
                 .collect(),
             denied: self.plugin.denied_requests(),
+            trust: self.plugin.trust().to_string(),
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Plugin {
     pre: Contract,
     size: usize,
     source: Source,
+    /// Why it was let in: the trust policy's reason, or that nothing was checked.
+    trust: Arc<str>,
     /// What it may send: read from the plugin once (its `capabilities`), under the grants.
     permissions: Arc<tokio::sync::OnceCell<Arc<Permissions>>>,
     /// Its requests refused by the host, in all.
@@ -105,6 +107,12 @@ impl Plugin {
     /// Whether it was compiled now or loaded from the cache.
     pub fn source(&self) -> Source {
         self.source
+    }
+
+    /// Why it was let in: `signed by trusted key ...`, `pinned (...)`, `built in (...)`, or
+    /// `not checked (no trust policy)`.
+    pub fn trust(&self) -> &str {
+        &self.trust
     }
 
     /// The contract it was built for, e.g. `openstack:actions@0.2.0`.
@@ -187,7 +195,7 @@ impl Runtime {
                     });
                 }
             },
-            None => "not checked: no trust policy".into(),
+            None => "not checked (no trust policy)".into(),
         };
         self.compile(name, wasm, &trust)
     }
@@ -199,7 +207,7 @@ impl Runtime {
         self.compile(
             name,
             wasm,
-            "built in: part of the installed program, not checked",
+            "built in (part of the installed program, not checked)",
         )
     }
 
@@ -240,6 +248,7 @@ impl Runtime {
             pre,
             size: wasm.len(),
             source,
+            trust: trust.into(),
             permissions: Arc::default(),
             denied: Arc::default(),
         })

@@ -190,6 +190,9 @@ class Plugin:
     size = property(lambda self: self._native.size, doc="Size of the component in bytes.")
     source = property(lambda self: self._native.source,
                       doc="'compiled' (now) or 'cache' (from the cache directory).")
+    trust = property(lambda self: self._native.trust,
+                     doc="Why it was let in: 'signed by trusted key ...', 'pinned (...)', "
+                     "'built in (...)' or 'not checked (no trust policy)'.")
 
     def run(self, phase: str, params: Params = "{}", *, endpoint: Optional[str] = None,
             token: Optional[Token] = None, renew: Optional[Callable[[str], Optional[str]]] = None,

@@ -237,3 +237,38 @@ fn apply_installs_only_the_trusted_files_of_the_plugin_dir() {
         text(&output)
     );
 }
+
+#[test]
+fn the_plugins_report_says_why_each_plugin_was_trusted() {
+    let work = Workdir::new();
+    work.keygen("ops");
+    std::fs::create_dir(work.path("plugins")).expect("a plugin dir");
+    work.signed("ops.key", "plugins/approved.wasm");
+    std::fs::write(work.path("plugins/stray.wasm"), builtin_plugins::MIGRATE).expect("write");
+    let args = [
+        "plugins",
+        "--plugin-dir",
+        "plugins",
+        "--trust-key",
+        "ops.pub",
+    ];
+    let output = work.run(&[&args[..], &["--output", "json"]].concat(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = crate::bench::json(&output);
+    let trust: Vec<(String, String)> = report["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .map(|p| (p["name"].to_string(), p["current"]["trust"].to_string()))
+        .collect();
+    let id = key_id(&work.path("ops.pub"));
+    assert_eq!(trust.len(), 2, "{trust:?}");
+    assert!(
+        trust[0].0.contains("approved") && trust[0].1.contains(&id),
+        "{trust:?}"
+    );
+    assert!(
+        trust[1].0.contains("migrate") && trust[1].1.contains("built in"),
+        "{trust:?}"
+    );
+}

@@ -70,9 +70,7 @@ pub enum Trusted {
 impl fmt::Display for Trusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Trusted::Pinned { digest, file } => {
-                write!(f, "pinned (sha256 {digest}, pinned as {file})")
-            }
+            Trusted::Pinned { file, .. } => write!(f, "pinned (as {file} in the pins file)"),
             Trusted::Signed { key, .. } => write!(f, "signed by trusted key {key}"),
         }
     }

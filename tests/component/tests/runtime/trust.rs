@@ -100,6 +100,8 @@ async fn a_component_signed_by_a_trusted_key_loads_and_runs() {
     let plugin = runtime
         .load("migrate", &signed_migrate(&key))
         .expect("signed by a trusted key, so it loads");
+    let id = key.public_key().id();
+    assert_eq!(plugin.trust(), format!("signed by trusted key {id}"));
     let call = Call::new("http://127.0.0.1:9/v2.1", None);
     let answer = runtime
         .call(&plugin, &call, Phase::Schema, "{}")
@@ -112,7 +114,8 @@ async fn a_component_signed_by_a_trusted_key_loads_and_runs() {
 fn a_builtin_loads_without_a_trust_check_and_says_so() {
     let runtime = runtime(TrustPolicy::new());
     let (loaded, logs) = logs_of(|| runtime.load_builtin("migrate", builtin_plugins::MIGRATE));
-    loaded.expect("built-ins are part of the program");
+    let plugin = loaded.expect("built-ins are part of the program");
+    assert!(plugin.trust().starts_with("built in"), "{}", plugin.trust());
     assert!(
         logs.contains("built in") && logs.contains("not checked"),
         "{logs}"
@@ -127,6 +130,11 @@ async fn an_untrusted_new_version_is_refused_and_the_old_one_keeps_serving() {
         .install("migrate", Some("1"), signed_migrate(&key))
         .await
         .expect("a signed version installs");
+    assert!(
+        v1.trust.starts_with("signed by trusted key"),
+        "{}",
+        v1.trust
+    );
     let unsigned = variant(builtin_plugins::MIGRATE, "2");
     let error = registry
         .install("migrate", Some("2"), unsigned)
