@@ -3,7 +3,8 @@
 //! Installing a plugin compiles it off the request path, then replaces the current version in
 //! one step. A call leases the version that is current when it starts and finishes on it, however
 //! many swaps happen meanwhile; a version that fails to load (or that the trust policy refuses)
-//! is rejected and the old one keeps serving. [`Registry::report`] shows every version that still runs calls.
+//! is rejected and the old one keeps serving. [`Registry::report`] shows every version that
+//! still runs calls.
 
 use crate::cache::Source;
 use crate::call::Call;
