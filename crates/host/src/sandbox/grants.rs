@@ -180,7 +180,7 @@ mod tests {
             "POST /servers/{id}/action migrate confirmResize",
         ]
         .iter()
-        .map(|t| RequestRule::parse(t).unwrap())
+        .map(|t| RequestRule::parse(t).expect("valid"))
         .collect()
     }
 
@@ -188,7 +188,7 @@ mod tests {
     fn without_grants_a_plugin_may_send_what_it_declared() {
         let p = Grants::default()
             .permissions("migrate", declared())
-            .unwrap();
+            .expect("valid");
         assert_eq!(p.granted.rules(), declared().as_slice());
         assert!(p.overrides.is_empty());
     }
@@ -198,8 +198,8 @@ mod tests {
         let grants = Grants::parse(
             "# comment\nmigrate allow POST /servers/{id}/action confirmResize\n\nother allow GET /x\n",
         )
-        .unwrap();
-        let p = grants.permissions("migrate", declared()).unwrap();
+        .expect("valid");
+        let p = grants.permissions("migrate", declared()).expect("valid");
         assert_eq!(p.granted.rules().len(), 1);
         assert_eq!(
             p.granted.rules()[0].to_string(),
@@ -209,8 +209,11 @@ mod tests {
 
     #[test]
     fn allow_cannot_widen() {
-        let grants = Grants::parse("migrate allow POST /servers/{id}/action os-stop").unwrap();
-        let error = grants.permissions("migrate", declared()).unwrap_err();
+        let grants =
+            Grants::parse("migrate allow POST /servers/{id}/action os-stop").expect("valid");
+        let error = grants
+            .permissions("migrate", declared())
+            .expect_err("refused");
         let message = error.to_string();
         assert!(
             message.contains("os-stop") && message.contains("override"),
@@ -220,8 +223,8 @@ mod tests {
 
     #[test]
     fn override_grants_beyond_the_declaration() {
-        let grants = Grants::parse("legacy override GET /servers/{id}").unwrap();
-        let p = grants.permissions("legacy", Vec::new()).unwrap();
+        let grants = Grants::parse("legacy override GET /servers/{id}").expect("valid");
+        let p = grants.permissions("legacy", Vec::new()).expect("valid");
         assert_eq!(p.granted.rules().len(), 1);
         assert_eq!(p.overrides.len(), 1);
     }

@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn an_undeclared_action_is_refused() {
         let actions: BTreeSet<String> = ["migrate".to_string()].into();
-        let refused = check_action_body(br#"{"os-stop": null}"#, &actions).unwrap_err();
+        let refused = check_action_body(br#"{"os-stop": null}"#, &actions).expect_err("refused");
         assert!(refused.contains("'os-stop'"), "{refused}");
     }
 
@@ -417,7 +417,7 @@ mod tests {
             ("get", "/v2.1/servers/abc"),
             ("GET", "/v2.1/os-hypervisors"),
         ] {
-            let refused = r.check(method, path, BASE).unwrap_err();
+            let refused = r.check(method, path, BASE).expect_err("refused");
             assert!(refused.contains("matches no request"), "{refused}");
         }
     }
@@ -482,7 +482,7 @@ mod tests {
         let r = migrate_rules();
         let refused = r
             .check("POST", "/v2.1/servers/abc/action?x=1", BASE)
-            .unwrap_err();
+            .expect_err("refused");
         assert!(refused.contains("query"), "{refused}");
     }
 
@@ -513,7 +513,7 @@ mod tests {
     fn no_rules_refuse_everything() {
         let refused = RequestRules::default()
             .check("GET", "/v2.1/servers/abc", BASE)
-            .unwrap_err();
+            .expect_err("refused");
         assert!(refused.contains("it may send none"), "{refused}");
     }
 
@@ -539,16 +539,17 @@ mod tests {
     #[test]
     fn a_rule_reads_back_as_written() {
         let text = "POST /servers/{id}/action confirmResize migrate";
-        assert_eq!(RequestRule::parse(text).unwrap().to_string(), text);
+        assert_eq!(RequestRule::parse(text).expect("valid").to_string(), text);
     }
 
     #[test]
     fn covers_is_about_method_path_and_actions() {
-        let wide = RequestRule::parse("POST /servers/{id}/action migrate confirmResize").unwrap();
-        let narrow = RequestRule::parse("POST /servers/{id}/action migrate").unwrap();
-        let other = RequestRule::parse("POST /servers/{id}/action os-stop").unwrap();
-        let any = RequestRule::parse("GET /servers/{id}").unwrap();
-        let literal = RequestRule::parse("GET /servers/detail").unwrap();
+        let wide =
+            RequestRule::parse("POST /servers/{id}/action migrate confirmResize").expect("valid");
+        let narrow = RequestRule::parse("POST /servers/{id}/action migrate").expect("valid");
+        let other = RequestRule::parse("POST /servers/{id}/action os-stop").expect("valid");
+        let any = RequestRule::parse("GET /servers/{id}").expect("valid");
+        let literal = RequestRule::parse("GET /servers/detail").expect("valid");
         assert!(wide.covers(&narrow));
         assert!(!narrow.covers(&wide));
         assert!(!wide.covers(&other));
