@@ -41,12 +41,12 @@ struct Runtime {
 
 #[pymethods]
 impl Runtime {
-    /// A bad trust file raises `ValueError(message, option, path)`, `option` being
-    /// `trust_pins` or `trust_keys`.
+    /// A bad trust or grants file raises `ValueError(message, option, path)`, `option` being
+    /// `trust_pins`, `trust_keys` or `grants`.
     #[new]
     #[pyo3(signature = (*, cache_dir=None, use_cache=true, memory_mib=None, cpu_fuel=None,
                         max_concurrent_calls=None, pooling=true, trust_pins=None,
-                        trust_keys=None))]
+                        trust_keys=None, grants=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         cache_dir: Option<PathBuf>,
@@ -57,6 +57,7 @@ impl Runtime {
         pooling: bool,
         trust_pins: Option<PathBuf>,
         trust_keys: Option<Vec<PathBuf>>,
+        grants: Option<PathBuf>,
     ) -> PyResult<Runtime> {
         let mut settings = Settings {
             cache_dir: match (use_cache, cache_dir) {
@@ -89,6 +90,11 @@ impl Runtime {
             let policy = host::TrustPolicy::from_files(trust_pins.as_deref(), &trust_keys)
                 .map_err(trust_settings_error)?;
             settings.trust = Some(Arc::new(policy));
+        }
+        if let Some(path) = grants {
+            settings.grants = host::sandbox::grants::Grants::from_file(&path).map_err(|e| {
+                PyValueError::new_err((host::chain(&e), "grants", path.display().to_string()))
+            })?;
         }
         let inner = host::Runtime::with_settings(settings).map_err(host_error_to_runtime)?;
         Ok(Runtime {

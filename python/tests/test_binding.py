@@ -3,7 +3,7 @@
 Run by `tests/watcher` (cargo test, `binding.rs`) with the wheel installed in its venv, which
 sets the environment:
 NOVA_ENDPOINT     a Nova double's compute endpoint (fast timings) ...
-NOVA_SERVERS      ... and at least 9 ACTIVE servers on it, comma-separated ids
+NOVA_SERVERS      ... and at least 11 ACTIVE servers on it, comma-separated ids
 TEST_PLUGINS_DIR  the hostile test plugins as <name>.wasm
 """
 
@@ -42,7 +42,7 @@ class Nova:
 
 @pytest.fixture(scope="module")
 def nova():
-    return Nova(9)
+    return Nova(11)
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +147,38 @@ def test_a_request_outside_the_endpoint_is_refused(nova):
                        token=ADMIN, on_event=events.append)
     denied = [json.loads(e) for e in events if json.loads(e)["event"] == "denied"]
     assert denied and denied[0]["target"] == "GET http://127.0.0.1:9/steal"
+
+
+def test_a_request_the_plugin_did_not_declare_is_refused_and_counted(nova):
+    plugins = os.environ["TEST_PLUGINS_DIR"]
+    plugin = wasm_action.Runtime(use_cache=False).load(os.path.join(plugins, "overreach.wasm"))
+    events = []
+    server = nova.servers[9]
+    with pytest.raises(wasm_action.Denied, match="HttpRequestDenied"):
+        plugin.execute({"attack": "stop", "resource_id": server}, endpoint=nova.endpoint,
+                       token=ADMIN, on_event=events.append)
+    denied = [json.loads(e) for e in events if json.loads(e)["event"] == "denied"]
+    assert "'os-stop' is not one the plugin may send" in denied[0]["reason"], denied
+    assert nova.server(server)["status"] == "ACTIVE"
+
+
+def test_grants_narrow_migrate_so_that_nova_sees_no_migration(nova, tmp_path):
+    grants = tmp_path / "grants"
+    grants.write_text("migrate allow GET /servers/{id}\nmigrate allow GET /os-services\n")
+    migrate = wasm_action.Runtime(use_cache=False, grants=grants).builtin("migrate")
+    server = nova.servers[10]
+    source = nova.host_of(server)
+    with pytest.raises(wasm_action.ActionError):
+        migrate.execute(cold(server, source), endpoint=nova.endpoint, token=ADMIN)
+    assert nova.host_of(server) == source and nova.server(server)["status"] == "ACTIVE"
+
+
+def test_a_grants_file_that_cannot_be_used_is_a_settings_error(tmp_path):
+    grants = tmp_path / "grants"
+    grants.write_text("migrate widen GET /servers/{id}\n")
+    with pytest.raises(wasm_action.SettingsError, match="grants line 1") as raised:
+        wasm_action.Runtime(use_cache=False, grants=grants)
+    assert raised.value.option == "grants" and raised.value.path == str(grants)
 
 
 def test_token_comes_from_a_callable_and_is_renewed_after_401(nova, migrate):

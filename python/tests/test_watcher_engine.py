@@ -61,7 +61,7 @@ def record(action_type, input_parameters):
 def test_the_options_are_taskflows_and_the_sandboxs_with_their_defaults():
     opts = {o.name: o for o in watcher_engine.WasmWorkFlowEngine.get_config_opts()}
     assert set(opts) == {"max_workers", "action_execution_rule", "actions", "timeout",
-                         "cache_dir", "memory_mib", "trust_pins", "trust_keys"}
+                         "cache_dir", "memory_mib", "trust_pins", "trust_keys", "grants"}
     assert opts["max_workers"].default == processutils.get_worker_count()
     assert opts["action_execution_rule"].default == {}
     assert opts["actions"].default == {"migrate": "builtin:migrate"}
@@ -129,6 +129,13 @@ def test_a_file_that_is_not_a_component_is_refused(tmp_path):
 def test_a_missing_trust_file_is_refused_by_option_and_value(tmp_path, option, problem):
     assert refusal(tmp_path, f"{option} = /nonexistent/trust") == (
         f"[{GROUP}] {option} = /nonexistent/trust: {problem} /nonexistent/trust")
+
+
+def test_a_grants_file_that_cannot_be_used_is_refused_by_option_and_value(tmp_path):
+    grants = tmp_path / "grants"
+    grants.write_text("migrate widen GET /servers/{id}\n")
+    message = refusal(tmp_path, f"grants = {grants}")
+    assert message.startswith(f"[{GROUP}] grants = {grants}: grants line 1: "), message
 
 
 def test_a_component_file_the_trust_options_refuse_is_refused_at_start(tmp_path):

@@ -44,6 +44,7 @@ from .errors import (  # noqa: F401  (re-exported)
     PluginCrashed,
     TimedOut,
     TransportError,
+    SettingsError,
     TrustSettingsError,
     Unsupported,
     Untrusted,
@@ -113,17 +114,22 @@ class Runtime:
                           pinned there or signed by a ``trust_keys`` key
     trust_keys            public key files (PEM, from ``wasm-action keygen``): load only the
                           components signed by one of them (``wasm-action sign``) or pinned
+    grants                a grants file (``PLUGIN allow|override METHOD /path [ACTION ...]`` a
+                          line): narrow what plugins may ask of Nova, or grant beyond what they
+                          declare (see ``wasm-action plugins --help``)
 
     With ``trust_pins`` or ``trust_keys``, ``load`` raises ``Untrusted`` for any other
     component; built-in components are part of this module and always load. A trust file that
-    cannot be used raises ``TrustSettingsError`` naming the keyword.
+    cannot be used raises ``TrustSettingsError`` naming the keyword; a grants file that cannot
+    be used, ``SettingsError``.
     """
 
     def __init__(self, *, cache_dir: Optional[Union[str, os.PathLike]] = None,
                  use_cache: bool = True, memory_mib: Optional[int] = None,
                  cpu_fuel: Optional[int] = None, max_concurrent_calls: Optional[int] = None,
                  pooling: bool = True, trust_pins: Optional[Union[str, os.PathLike]] = None,
-                 trust_keys: Sequence[Union[str, os.PathLike]] = ()):
+                 trust_keys: Sequence[Union[str, os.PathLike]] = (),
+                 grants: Optional[Union[str, os.PathLike]] = None):
         if cache_dir is None:
             cache_dir = os.environ.get("WASM_ACTION_CACHE_DIR")
         if isinstance(trust_keys, (str, os.PathLike)):
@@ -134,10 +140,12 @@ class Runtime:
                 use_cache=use_cache, memory_mib=memory_mib, cpu_fuel=cpu_fuel,
                 max_concurrent_calls=max_concurrent_calls, pooling=pooling,
                 trust_pins=os.fspath(trust_pins) if trust_pins is not None else None,
-                trust_keys=[os.fspath(k) for k in trust_keys])
+                trust_keys=[os.fspath(k) for k in trust_keys],
+                grants=os.fspath(grants) if grants is not None else None)
         except ValueError as e:
-            if len(e.args) == 3:  # (message, option, path): a trust file
-                raise TrustSettingsError(*e.args) from None
+            if len(e.args) == 3:  # (message, option, path): a trust or grants file
+                error = TrustSettingsError if e.args[1].startswith("trust") else SettingsError
+                raise error(*e.args) from None
             raise
 
     def load(self, source: Union[str, os.PathLike, bytes], name: Optional[str] = None) -> "Plugin":

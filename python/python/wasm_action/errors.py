@@ -187,7 +187,8 @@ class EngineError(HostError):
 
 
 class LoadError(HostError):
-    """The file is not a component implementing ``openstack:actions@0.1.0``."""
+    """The file is not a component implementing a contract the host runs
+    (``openstack:actions@0.2.0`` or ``@0.1.0``), or cannot start."""
 
     kind = "load"
 
@@ -200,17 +201,24 @@ class Untrusted(LoadError):
     kind = "untrusted"
 
 
-class TrustSettingsError(WasmActionError, ValueError):
-    """A trust file given to ``Runtime`` cannot be used (missing, unreadable, a line that is
-    not a pin, a file that is not a public key); ``option`` names the keyword
-    (``trust_pins`` or ``trust_keys``) and ``path`` the file."""
+class SettingsError(WasmActionError, ValueError):
+    """A file given to ``Runtime`` cannot be used; ``option`` names the keyword (``grants``,
+    ``trust_pins`` or ``trust_keys``) and ``path`` the file."""
 
-    kind = "trust-settings"
+    kind = "settings"
 
     def __init__(self, message: str, option: str, path: Optional[str] = None):
         super().__init__(message)
         self.option = option
         self.path = path
+
+
+class TrustSettingsError(SettingsError):
+    """A trust file given to ``Runtime`` cannot be used (missing, unreadable, a line that is
+    not a pin, a file that is not a public key); ``option`` is ``trust_pins`` or
+    ``trust_keys``."""
+
+    kind = "trust-settings"
 
 
 class ContextError(HostError):

@@ -7,7 +7,8 @@ is used two ways:
   so Watcher's applier loads it like its own actions: a plan names ``wasm_migrate`` instead of
   ``migrate``. Options in ``[watcher_actions.wasm_migrate]``: ``component`` (a component file
   instead of the built-in one), ``timeout`` (seconds, default 900), ``cache_dir``,
-  ``memory_mib``, ``trust_pins`` and ``trust_keys`` (load only pinned or signed component
+  ``memory_mib``, ``grants`` (narrow or widen the Nova requests components may send),
+  ``trust_pins`` and ``trust_keys`` (load only pinned or signed component
   files).
 * the ``wasm`` workflow engine (:mod:`wasm_action.watcher_engine`), which runs the action types
   Watcher's strategies emit (plain ``migrate``) with a component, and every other type with
@@ -82,14 +83,16 @@ BUILTIN_MIGRATE = Component(builtin="migrate")
 @dataclass(frozen=True)
 class Sandbox:
     """The sandbox's settings for every call of an action: the call's deadline, where compiled
-    components are kept, the largest memory of one instance, and which component files are
-    trusted (pinned digests, public keys; none: every file)."""
+    components are kept, the largest memory of one instance, which component files are
+    trusted (pinned digests, public keys; none: every file), and the operator's grants of Nova
+    requests (none: each component sends what it declares)."""
 
     timeout: float = 900.0
     cache_dir: Optional[str] = None
     memory_mib: Optional[int] = None
     trust_pins: Optional[str] = None
     trust_keys: Tuple[str, ...] = ()
+    grants: Optional[str] = None
 
     @staticmethod
     def options() -> list:
@@ -107,6 +110,9 @@ class Sandbox:
             cfg.ListOpt("trust_keys", default=[], help="Public key files (PEM, from "
                         "wasm-action keygen): component files signed by one of them "
                         "(wasm-action sign) are trusted."),
+            cfg.StrOpt("grants", help="A grants file (PLUGIN allow|override METHOD /path "
+                       "[ACTION ...] a line; see wasm-action plugins --help): narrows what "
+                       "components may ask of Nova, or grants beyond what they declare."),
         ]
 
     @classmethod
@@ -118,11 +124,12 @@ class Sandbox:
         return cls(timeout=float(cls.timeout if timeout is None else timeout),
                    cache_dir=config.get("cache_dir"), memory_mib=config.get("memory_mib"),
                    trust_pins=config.get("trust_pins") or None,
-                   trust_keys=tuple(config.get("trust_keys") or ()))
+                   trust_keys=tuple(config.get("trust_keys") or ()),
+                   grants=config.get("grants") or None)
 
     def runtime_key(self) -> tuple:
         """What tells runtimes apart: everything but the call's deadline."""
-        return (self.cache_dir, self.memory_mib, self.trust_pins, self.trust_keys)
+        return (self.cache_dir, self.memory_mib, self.trust_pins, self.trust_keys, self.grants)
 
 
 _plugins_lock = threading.Lock()
@@ -142,7 +149,8 @@ def _runtime(sandbox):
     made = _runtimes.get(settings)
     if made is None:
         made = wasm_action.Runtime(cache_dir=sandbox.cache_dir, memory_mib=sandbox.memory_mib,
-                                   trust_pins=sandbox.trust_pins, trust_keys=sandbox.trust_keys)
+                                   trust_pins=sandbox.trust_pins, trust_keys=sandbox.trust_keys,
+                                   grants=sandbox.grants)
         _runtimes[settings] = made
     return made
 

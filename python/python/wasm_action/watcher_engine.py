@@ -21,7 +21,7 @@ Select it with ``[watcher_applier] workflow_engine = wasm``. Its options, in
     Watcher knows (a ``watcher_actions`` entry point).
 ``timeout``, ``cache_dir``, ``memory_mib``
     the sandbox's settings, as for ``wasm_migrate``.
-``trust_pins``, ``trust_keys``
+``trust_pins``, ``trust_keys``, ``grants``
     a pins file (``sha256sum``'s lines) and public key files (PEM): with either, only component
     files pinned there or signed by one of the keys load; ``builtin:`` components always do.
 
@@ -110,8 +110,8 @@ def check_sandbox(group: str, sandbox: Sandbox) -> None:
             raise InvalidOption(group, "trust_keys", keys, f"no public key file {key}")
     try:
         runtime(sandbox)
-    except wasm_action.TrustSettingsError as e:
-        value = sandbox.trust_pins if e.option == "trust_pins" else keys
+    except wasm_action.SettingsError as e:
+        value = {"trust_pins": sandbox.trust_pins, "grants": sandbox.grants}.get(e.option, keys)
         raise InvalidOption(group, e.option, value, str(e)) from e
     except Exception as e:  # noqa: BLE001  whatever the runtime refuses (memory_mib >= 1
         # is oslo.config's to check)
