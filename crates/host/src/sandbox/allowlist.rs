@@ -128,8 +128,9 @@ impl AllowList {
 
     /// True when a request to `scheme://authority` may go out.
     pub fn permits(&self, scheme: &str, authority: &str) -> bool {
-        // An authority holds no path, query or fragment: anything after it is smuggled.
-        if authority.contains(['/', '?', '#', '\\']) {
+        // An authority holds no path, query or fragment: anything after it is smuggled. Nor a
+        // percent escape: the check would see the decoded host, the connection the raw one.
+        if authority.contains(['/', '?', '#', '\\', '%']) {
             return false;
         }
         match Origin::parse(&format!("{scheme}://{authority}/")) {
@@ -219,6 +220,14 @@ mod tests {
         assert!(!nova().permits("http", "127.0.0.1:8774/../x"));
         assert!(!nova().permits("http", "127.0.0.1 :8774"));
         assert!(!nova().permits("http", ""));
+    }
+
+    #[test]
+    fn a_percent_escape_in_the_host_is_denied() {
+        // The URL parser would decode it; the connection would not.
+        let list = AllowList::for_endpoint("http://nova.example:8774/v2.1").expect("valid");
+        assert!(list.permits("http", "nova.example:8774"));
+        assert!(!list.permits("http", "nova%2eexample:8774"));
     }
 
     #[test]

@@ -99,15 +99,15 @@ impl Grants {
             if line.is_empty() {
                 continue;
             }
-            let mut words = line.splitn(3, char::is_whitespace);
-            let (Some(plugin), Some(kind), Some(rule)) = (words.next(), words.next(), words.next())
-            else {
+            let mut words = line.split_whitespace();
+            let (Some(plugin), Some(kind)) = (words.next(), words.next()) else {
                 return Err(line_error(format!(
                     "'{line}' is not PLUGIN allow|override METHOD /path [ACTION ...]"
                 )));
             };
+            let rule = words.collect::<Vec<_>>().join(" ");
             let rule =
-                RequestRule::parse(rule).map_err(|e: RuleError| line_error(e.to_string()))?;
+                RequestRule::parse(&rule).map_err(|e: RuleError| line_error(e.to_string()))?;
             let entry = grants.plugins.entry(plugin.to_string()).or_default();
             match kind {
                 "allow" => entry.allow.get_or_insert_with(Vec::new).push(rule),
@@ -219,6 +219,13 @@ mod tests {
             message.contains("os-stop") && message.contains("override"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn words_may_be_aligned_with_any_whitespace() {
+        let grants = Grants::parse("migrate  allow\tGET   /servers/{id}\n").expect("valid");
+        let p = grants.permissions("migrate", declared()).expect("valid");
+        assert_eq!(p.granted.rules()[0].to_string(), "GET /servers/{id}");
     }
 
     #[test]

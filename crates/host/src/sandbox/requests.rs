@@ -59,6 +59,12 @@ impl RequestRule {
         }
         let segments = path_template(path).ok_or_else(|| RuleError::Path(path.into()))?;
         let is_action = matches!(segments.last(), Some(Segment::Literal(s)) if s == "action");
+        if method == "POST" && matches!(segments.last(), Some(Segment::Any(_))) {
+            return Err(RuleError::Path(format!(
+                "{path} (a POST whose last segment is a placeholder would allow every server \
+                 action: name the last segment)"
+            )));
+        }
         let actions: BTreeSet<String> = actions.iter().cloned().collect();
         if is_action && (method != "POST" || actions.is_empty()) {
             return Err(RuleError::Actions(format!(
@@ -213,18 +219,24 @@ impl RequestRules {
             Some((path, query)) => (path, Some(query)),
             None => (path_and_query, None),
         };
-        if query.is_some() && !matches!(method, "GET" | "HEAD") {
-            return Err(format!("a {method} with a query string is never allowed"));
+        if let Some(query) = query {
+            if !matches!(method, "GET" | "HEAD") {
+                return Err(format!("a {method} with a query string is never allowed"));
+            }
+            check_query(query)?;
         }
         let base = base.trim_end_matches('/');
         let Some(below) = path.strip_prefix(base).filter(|rest| rest.starts_with('/')) else {
             return Err(format!("{path} is outside the compute API ({base}/...)"));
         };
         let segments = decoded_segments(below)?;
+        // A server action is granted only by a rule that names `action` itself, with its actions.
+        let is_action = method == "POST" && segments.last().is_some_and(|s| s == "action");
         let matching: Vec<&RequestRule> = self
             .rules
             .iter()
             .filter(|rule| rule.matches(method, &segments))
+            .filter(|rule| !is_action || !rule.actions.is_empty())
             .collect();
         if matching.is_empty() {
             return Err(format!(
@@ -247,6 +259,25 @@ impl RequestRules {
         let rules: Vec<String> = self.rules.iter().map(ToString::to_string).collect();
         format!("it may send: {}", rules.join("; "))
     }
+}
+
+/// Refuses a query that overrides the method: Nova's router (Routes' `RoutesMiddleware`) takes
+/// `_method` from the query string as the method it routes on, so `GET /servers/x?_method=DELETE`
+/// would delete the server. Keys are read as webob reads them: split on `&` and `;`, `+` a space,
+/// percent-decoded.
+fn check_query(query: &str) -> Result<(), String> {
+    for pair in query.split(['&', ';']) {
+        let key = pair.split('=').next().unwrap_or_default().replace('+', " ");
+        let Some(key) = percent_decode(&key) else {
+            return Err(format!(
+                "the query key '{key}' is not validly percent-encoded"
+            ));
+        };
+        if key.trim().eq_ignore_ascii_case("_method") {
+            return Err("a query that overrides the method (_method) is never allowed".into());
+        }
+    }
+    Ok(())
 }
 
 /// The decoded segments of a path below the endpoint, or why it is refused.
@@ -278,6 +309,9 @@ fn percent_decode(text: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = text.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -498,6 +532,51 @@ mod tests {
             r.check("GET", "/v2.1/servers/abc%3F/../os-services", BASE)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_query_that_overrides_the_method_is_refused() {
+        // Nova's router would route these as DELETE /servers/abc.
+        let r = migrate_rules();
+        for query in [
+            "_method=DELETE",
+            "a=1&_method=DELETE",
+            "a=_method;%5Fmethod=DELETE",
+            "%5f%6d%65%74%68%6f%64=DELETE",
+            "_METHOD=DELETE",
+            "+_method=DELETE",
+        ] {
+            let refused = r
+                .check("GET", &format!("/v2.1/servers/abc?{query}"), BASE)
+                .expect_err(query);
+            assert!(
+                refused.contains("_method") || refused.contains("percent"),
+                "{refused}"
+            );
+        }
+        assert!(r.check("GET", "/v2.1/servers/abc?method=x", BASE).is_ok());
+    }
+
+    #[test]
+    fn a_server_action_needs_a_rule_that_names_action() {
+        // PUT /os-services/{id} must not grant POST /os-services/action either way.
+        let r = rules(&["PUT /servers/{id}/{op}", "GET /servers/{id}/{op}"]);
+        assert!(r.check("POST", "/v2.1/servers/abc/action", BASE).is_err());
+    }
+
+    #[test]
+    fn a_post_rule_may_not_end_in_a_placeholder() {
+        let refused = RequestRule::parse("POST /servers/{id}/{op}").expect_err("refused");
+        assert!(
+            refused.to_string().contains("every server action"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_sign_is_not_a_hex_digit() {
+        assert!(percent_decode("%+5").is_none());
+        assert!(percent_decode("%-1").is_none());
     }
 
     #[test]

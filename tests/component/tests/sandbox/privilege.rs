@@ -134,6 +134,11 @@ async fn overreach_may_not_play_case_games() {
 }
 
 #[tokio::test]
+async fn overreach_may_not_override_the_method_in_the_query() {
+    assert_refused("method-override", "overrides the method (_method)").await;
+}
+
+#[tokio::test]
 async fn overreach_may_not_put_a_query_on_an_action() {
     assert_refused(
         "query-on-action",

@@ -10,7 +10,7 @@ use crate::params::{optional_string, required_string};
 use crate::{ActionError, Context, Outcome, compute_url};
 
 /// Every attack, by name.
-pub const ATTACKS: [&str; 12] = [
+pub const ATTACKS: [&str; 13] = [
     "stop",
     "delete",
     "disable-service",
@@ -23,6 +23,7 @@ pub const ATTACKS: [&str; 12] = [
     "trailing-junk",
     "case",
     "query-on-action",
+    "method-override",
 ];
 
 /// The parameters' schema: `attack` is one of [`ATTACKS`] (tests read the list from here).
@@ -113,6 +114,12 @@ fn request(
         "double-slash" => (Method::Get, format!("//servers/{server}"), None),
         "trailing-junk" => (Method::Get, format!("/servers/{server}/os-services"), None),
         "case" => (Method::Get, "/OS-SERVICES".into(), None),
+        // Nova's router routes on `_method` from the query: this GET would be a DELETE.
+        "method-override" => (
+            Method::Get,
+            format!("/servers/{server}?a=_method;%5Fmethod=DELETE"),
+            None,
+        ),
         "query-on-action" => {
             let (method, path, body) = action(r#"{"migrate": null}"#);
             (method, format!("{path}?all_tenants=1"), body)
