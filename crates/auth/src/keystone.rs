@@ -209,7 +209,7 @@ fn read_reply(url: &str, reply: Reply, method: &AuthMethod) -> Result<Issued, Au
 }
 
 /// Keystone's `error.message`, or the start of a body that is not Keystone's error JSON.
-fn error_message(body: &[u8]) -> String {
+pub(crate) fn error_message(body: &[u8]) -> String {
     match serde_json::from_slice::<ErrorAnswer>(body) {
         Ok(answer) => answer.error.message,
         Err(_) => String::from_utf8_lossy(body).chars().take(200).collect(),

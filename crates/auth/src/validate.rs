@@ -179,18 +179,7 @@ fn read_token(url: &str, body: &[u8]) -> Result<ValidatedToken, AuthError> {
 
 /// Keystone's `error.message` (or the start of the body), with every token in it removed.
 fn scrubbed_message(body: &[u8], tokens: &[&str]) -> String {
-    #[derive(Deserialize)]
-    struct ErrorAnswer {
-        error: ErrorBody,
-    }
-    #[derive(Deserialize)]
-    struct ErrorBody {
-        message: String,
-    }
-    let mut message = match serde_json::from_slice::<ErrorAnswer>(body) {
-        Ok(answer) => answer.error.message,
-        Err(_) => String::from_utf8_lossy(body).chars().take(200).collect(),
-    };
+    let mut message = crate::keystone::error_message(body);
     for token in tokens.iter().filter(|t| !t.is_empty()) {
         message = message.replace(token, "<redacted>");
     }
