@@ -87,7 +87,7 @@ pub async fn dispatch(args: Args) -> u8 {
     let settings = match settings(&args) {
         Ok(settings) => settings,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return exit::USAGE;
         }
     };

@@ -1,5 +1,8 @@
 //! `wasm-action`: run OpenStack Watcher actions as sandboxed WebAssembly components.
 
+#[macro_use]
+mod out;
+
 mod apply;
 mod cloud;
 mod commands;
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::HOST_ERROR);
         }
     };
