@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio_rustls::rustls::ClientConfig;
 use wasm_action_host::{BoxFuture, Call, Credentials, CredentialsError};
 
-/// Cloud selection options shared by `run`, `apply` and `serve`.
+/// Cloud selection options shared by `run`, `migrate`, `apply` and `serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CloudArgs {
     /// The clouds.yaml entry to use [env: OS_CLOUD]; clouds.yaml is looked for in ./,

@@ -10,6 +10,8 @@ mod demo;
 mod exit;
 mod jobs;
 mod logging;
+mod migrate;
+mod nova;
 mod plugins;
 mod render;
 mod run;
