@@ -70,6 +70,7 @@ mod keystone;
 mod options;
 mod resolve;
 mod secret;
+mod service;
 mod session;
 mod settings;
 mod time;
@@ -82,5 +83,6 @@ pub use options::{
     DEFAULT_TIMEOUT, DomainRef, Interface, Overrides, ProjectScope, UserRef,
 };
 pub use secret::Secret;
+pub use service::{ServiceError, ServiceReply};
 pub use session::Session;
 pub use validate::{ValidatedToken, ValidationError};

@@ -153,6 +153,11 @@ impl Session {
         &self.inner.compute_endpoint
     }
 
+    /// The options the session was made with (the CA file and timeout for other services).
+    pub(crate) fn options(&self) -> &AuthOptions {
+        &self.inner.options
+    }
+
     /// Keystone's URL as configured (`auth_url`), or `None` for a given token used without
     /// Keystone.
     pub fn auth_url(&self) -> Option<&str> {

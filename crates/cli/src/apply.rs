@@ -61,7 +61,7 @@ pub async fn apply(args: ApplyArgs, settings: Settings) -> u8 {
     match run_plan(&args, settings).await {
         Ok(code) => code,
         Err((code, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             code
         }
     }
@@ -81,8 +81,9 @@ async fn run_plan(args: &ApplyArgs, settings: Settings) -> Result<u8, (u8, Strin
         Ok(validated) => validated,
         Err(report) => {
             match args.output {
-                Output::Text => eprintln!("the plan is not valid; nothing was run:\n{report}"),
-                Output::Json => println!(
+                // The report says it all ("the action plan has N problems; nothing was executed").
+                Output::Text => errln!("{report}"),
+                Output::Json => outln!(
                     "{}",
                     serde_json::json!({"state": "INVALID", "problems": report})
                 ),
@@ -118,8 +119,8 @@ async fn run_plan(args: &ApplyArgs, settings: Settings) -> Result<u8, (u8, Strin
 
 fn print_report(report: &ExecutionReport, output: Output) {
     match output {
-        Output::Text => println!("{report}"),
-        Output::Json => println!(
+        Output::Text => outln!("{report}"),
+        Output::Json => outln!(
             "{}",
             serde_json::to_string_pretty(report).unwrap_or_default()
         ),
@@ -129,7 +130,7 @@ fn print_report(report: &ExecutionReport, output: Output) {
 /// Ctrl-C or SIGTERM: no new actions; the executor aborts the running ones.
 async fn cancel_on_signal(cancel: CancellationToken) {
     crate::stand_in::wait_for_stop().await;
-    eprintln!(
+    errln!(
         "stopping: no new actions will start; aborting the running ones (Ctrl-C again to quit at once)"
     );
     cancel.cancel();

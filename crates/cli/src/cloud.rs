@@ -5,9 +5,9 @@
 use cloud_auth::{AuthError, AuthOptions, Overrides, Session};
 use std::sync::Arc;
 use tokio_rustls::rustls::ClientConfig;
-use wasm_action_host::{BoxFuture, Credentials, CredentialsError};
+use wasm_action_host::{BoxFuture, Call, Credentials, CredentialsError};
 
-/// Cloud selection options shared by `run`, `apply` and `serve`.
+/// Cloud selection options shared by `run`, `migrate`, `apply` and `serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CloudArgs {
     /// The clouds.yaml entry to use [env: OS_CLOUD]; clouds.yaml is looked for in ./,
@@ -40,6 +40,16 @@ pub struct Connection {
     pub tls: Option<Arc<ClientConfig>>,
     /// The Keystone session behind `credentials` (`serve` also validates callers' tokens with it).
     pub session: Session,
+}
+
+impl Connection {
+    /// A plugin call to this cloud: its compute endpoint, token source and CA.
+    pub fn call(&self) -> Call {
+        let mut call = Call::new(self.endpoint.clone(), None);
+        call.credentials = Some(self.credentials.clone());
+        call.tls = self.tls.clone();
+        call
+    }
 }
 
 /// Authenticates (when needed) and finds the compute endpoint.

@@ -1,6 +1,6 @@
 //! The command line: argument definitions and dispatch to one module per command.
 
-use crate::{apply, demo, exit, plugins, run, serve, stand_in, trust};
+use crate::{apply, demo, exit, migrate, plugins, run, serve, stand_in, trust};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Run OpenStack Watcher actions as sandboxed WebAssembly components.
@@ -57,6 +57,10 @@ pub enum Command {
     /// Run one phase of an action against a compute endpoint.
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Migrate a server as `openstack server migrate` would, in the sandbox: by name or id,
+    /// cold (the default) or live, with live progress.
+    #[command(after_help = migrate::EXAMPLES)]
+    Migrate(migrate::MigrateArgs),
     /// Validate a Watcher action plan, then run it as a DAG.
     #[command(after_help = apply::EXAMPLES)]
     Apply(apply::ApplyArgs),
@@ -87,7 +91,7 @@ pub async fn dispatch(args: Args) -> u8 {
     let settings = match settings(&args) {
         Ok(settings) => settings,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return exit::USAGE;
         }
     };
@@ -95,6 +99,7 @@ pub async fn dispatch(args: Args) -> u8 {
         Command::Plugins(report_args) => plugins::report(report_args, settings).await,
         Command::Demo(demo_args) => demo::demo(demo_args, settings).await,
         Command::Run(run_args) => run::run(run_args, settings).await,
+        Command::Migrate(migrate_args) => migrate::migrate(migrate_args, settings).await,
         Command::Apply(apply_args) => apply::apply(apply_args, settings).await,
         Command::Serve(serve_args) => serve::serve(serve_args, settings).await,
         Command::NovaStandIn(stand_in_args) => stand_in::stand_in(stand_in_args).await,

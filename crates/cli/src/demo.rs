@@ -47,7 +47,7 @@ pub async fn demo(args: DemoArgs, settings: Settings) -> u8 {
     match run_demo(&args, settings).await {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             exit::HOST_ERROR
         }
     }
@@ -64,11 +64,11 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
     let server = nova.add_server(ServerSpec::active("compute1").named("demo-web-1"));
     let text = args.output == Output::Text;
     if text {
-        println!(
+        outln!(
             "Nova stand-in (answers like Nova 34) at {}",
             nova.endpoint()
         );
-        println!(
+        outln!(
             "  compute hosts compute1, compute2, compute3; server demo-web-1 {server} ACTIVE on compute1"
         );
     }
@@ -104,7 +104,7 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
             execute_secs = phase_start.elapsed().as_secs_f64();
         }
         if text {
-            println!("{}", result_text(phase.as_str(), &result));
+            outln!("{}", result_text(phase.as_str(), &result));
         }
         let stop = stops_here(&result);
         results.push(result_json(phase, &result));
@@ -124,12 +124,12 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
         .filter(|r| r.path.contains(&server))
         .count();
     if text {
-        println!("\nNova's migration record (GET /os-migrations?instance_uuid={server}):");
-        println!(
+        outln!("\nNova's migration record (GET /os-migrations?instance_uuid={server}):");
+        outln!(
             "{}",
             serde_json::to_string_pretty(&record).unwrap_or_default()
         );
-        println!(
+        outln!(
             "\nexecute took {execute_secs:.2} s; the stand-in's own configured time is {own:.2} s; \
              overhead {:.2} s; {calls} requests about the server in all phases",
             execute_secs - own
@@ -137,7 +137,7 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
     } else {
         let summary = json!({"phases": results, "migrations": record, "execute_seconds": execute_secs,
                              "stand_in_seconds": own, "server_requests": calls});
-        println!("{summary}");
+        outln!("{summary}");
     }
     Ok(exit::SUCCESS)
 }
@@ -164,7 +164,7 @@ fn load(args: &DemoArgs, mut settings: Settings, text: bool) -> Result<(Runtime,
             Source::Cache => "loaded from the compilation cache",
         };
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        println!(
+        outln!(
             "plugin migrate: {} bytes, {how} in {ms:.0} ms\n",
             plugin.size()
         );

@@ -1,5 +1,8 @@
 //! `wasm-action`: run OpenStack Watcher actions as sandboxed WebAssembly components.
 
+#[macro_use]
+mod out;
+
 mod apply;
 mod cloud;
 mod commands;
@@ -7,6 +10,8 @@ mod demo;
 mod exit;
 mod jobs;
 mod logging;
+mod migrate;
+mod nova;
 mod plugins;
 mod render;
 mod run;
@@ -26,7 +31,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::HOST_ERROR);
         }
     };

@@ -85,7 +85,7 @@ pub async fn report(args: ReportArgs, settings: Settings) -> u8 {
             crate::exit::SUCCESS
         }
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             crate::exit::HOST_ERROR
         }
     }
@@ -112,12 +112,12 @@ fn print_report(registry: &Registry, output: crate::render::Output) {
             .iter()
             .map(|p| serde_json::json!({"name": p.current.name, "current": wasm_action_host::json::version(&p.current)}))
             .collect();
-        println!("{}", serde_json::json!({ "plugins": plugins }));
+        outln!("{}", serde_json::json!({ "plugins": plugins }));
         return;
     }
     for plugin in &report {
         let v = &plugin.current;
-        println!(
+        outln!(
             "{} {} ({}, sha256 {})",
             v.name,
             v.label,
@@ -132,10 +132,10 @@ fn print_report(registry: &Registry, output: crate::render::Output) {
                 .collect::<Vec<_>>()
                 .join("\n"),
         };
-        println!("  trust: {}", v.trust);
-        println!("  declares:\n{}", list(&v.declared));
+        outln!("  trust: {}", v.trust);
+        outln!("  declares:\n{}", list(&v.declared));
         if v.granted != v.declared {
-            println!("  may send, under the grants:\n{}", list(&v.granted));
+            outln!("  may send, under the grants:\n{}", list(&v.granted));
         }
     }
 }

@@ -51,7 +51,7 @@ pub async fn run(args: RunArgs, settings: Settings) -> u8 {
     match run_checked(args, settings).await {
         Ok(code) => code,
         Err((code, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             code
         }
     }
@@ -95,12 +95,10 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
         None => runtime.load_builtin(&name, builtin_plugins::MIGRATE),
     }
     .map_err(host_error)?;
-    let mut call = Call::new("http://127.0.0.1:9", None);
-    if let Some(connection) = connection {
-        call.compute_endpoint = connection.endpoint;
-        call.credentials = Some(connection.credentials);
-        call.tls = connection.tls;
-    }
+    let mut call = match connection {
+        Some(connection) => connection.call(),
+        None => Call::new("http://127.0.0.1:9", None),
+    };
     call.deadline = args.deadline.map(Duration::from_secs);
     call.observer = progress_printer(Instant::now(), false);
     let result = runtime
@@ -108,8 +106,8 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
         .await
         .map_err(host_error)?;
     match args.output {
-        Output::Text => println!("{}", result_text(args.phase.as_str(), &result)),
-        Output::Json => println!("{}", result_json(args.phase, &result)),
+        Output::Text => outln!("{}", result_text(args.phase.as_str(), &result)),
+        Output::Json => outln!("{}", result_json(args.phase, &result)),
     }
     Ok(match result {
         Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => exit::SKIPPED,

@@ -129,7 +129,7 @@ pub async fn serve(args: ServeArgs, settings: Settings) -> u8 {
     match run_service(args, settings).await {
         Ok(()) => exit::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             match error {
                 ServeError::OpenToTheNetwork(_) => exit::USAGE,
                 _ => exit::HOST_ERROR,
@@ -202,7 +202,7 @@ async fn listen(
     })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // One line for scripts and tests that start us on port 0.
-    println!("{}", json!({"listening": format!("{scheme}://{address}")}));
+    outln!("{}", json!({"listening": format!("{scheme}://{address}")}));
     tracing::info!(%address, scheme, "serving");
     let stop = crate::stand_in::wait_for_stop();
     let served = match tls {
@@ -224,12 +224,12 @@ async fn listen(
 /// Waits for the running jobs, up to `timeout`; then cancels the rest and waits for their aborts.
 async fn drain(service: &Service, timeout: Duration) {
     let running = service.jobs.running();
-    eprintln!("shutting down: no new requests; waiting for {running} running job(s)");
+    errln!("shutting down: no new requests; waiting for {running} running job(s)");
     if tokio::time::timeout(timeout, service.jobs.drain())
         .await
         .is_err()
     {
-        eprintln!("drain timeout: cancelling the remaining jobs");
+        errln!("drain timeout: cancelling the remaining jobs");
         service.jobs.cancel_all();
         service.jobs.drain().await;
     }

@@ -50,7 +50,7 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
     let nova = match NovaDouble::start_on(config, addr).await {
         Ok(nova) => nova,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
+            errln!("error: cannot listen on {addr}: {e}");
             return exit::HOST_ERROR;
         }
     };
@@ -61,7 +61,7 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
             )
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         serde_json::json!({"endpoint": nova.endpoint(), "hosts": hosts, "servers": servers})
     );

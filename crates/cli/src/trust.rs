@@ -186,11 +186,11 @@ fn verified(args: &VerifyArgs) -> Result<String, (u8, String)> {
 fn report(result: Result<String, (u8, String)>) -> u8 {
     match result {
         Ok(said) => {
-            println!("{said}");
+            outln!("{said}");
             exit::SUCCESS
         }
         Err((code, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             code
         }
     }

@@ -30,6 +30,7 @@ mod live;
 mod live_flow;
 mod migrate;
 mod migrations;
+mod name_filter;
 mod pyjson;
 mod routes;
 mod schema;

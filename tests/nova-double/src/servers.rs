@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, Ctx, Reply, check_state};
 use crate::clock::{iso_micros, iso_seconds};
+use crate::name_filter::NameFilter;
 use crate::state::{Server, Shared};
 use crate::{live, migrate};
 
@@ -18,7 +19,8 @@ pub(crate) fn show(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Repl
 }
 
 /// `GET /servers` and `GET /servers/detail`: the caller's project, or every project for an
-/// admin asking `all_tenants`; admins may filter by `host`.
+/// admin asking `all_tenants`; admins may filter by `host`, anyone by `name` (a regular
+/// expression in Nova; see [`NameFilter`]).
 pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<Reply, ApiError> {
     let admin = ctx.auth.is_admin();
     let all_projects = admin
@@ -26,6 +28,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<
             .query("all_tenants")
             .is_some_and(|v| v != "0" && v != "false");
     let host = ctx.query("host").filter(|_| admin);
+    let name = ctx.query("name").map(NameFilter::parse).transpose()?;
     let state = shared.lock();
     let servers: Vec<Value> = state
         .server_order
@@ -33,6 +36,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<
         .filter_map(|id| state.servers.get(id))
         .filter(|s| all_projects || s.project_id == ctx.auth.project)
         .filter(|s| host.is_none_or(|h| s.host == h))
+        .filter(|s| name.as_ref().is_none_or(|n| n.matches(&s.name)))
         .map(|s| match detail {
             true => server_json(ctx, s),
             false => json!({ "id": s.id, "name": s.name }),

@@ -3,6 +3,7 @@
 
 mod resolve;
 mod secrets;
+mod service;
 mod session;
 mod support;
 mod validate;

@@ -7,4 +7,5 @@ mod cold;
 mod common;
 mod faults;
 mod hypervisors;
+mod listing;
 mod live;
