@@ -227,10 +227,8 @@ impl Registry {
         // A version that cannot even start, declares what is not a request or is narrowed
         // by the operator beyond its declaration is rejected before it can take a call.
         let plugin = match loaded {
-            Ok(plugin) => match self.runtime.instantiate(&plugin).await {
-                Ok(()) => self.runtime.permissions(&plugin).await.map(|_| plugin),
-                Err(e) => Err(e),
-            },
+            // Reading what it declares starts one instance of it.
+            Ok(plugin) => self.runtime.permissions(&plugin).await.map(|_| plugin),
             Err(e) => Err(e),
         }
         .inspect_err(|e| tracing::error!(plugin = name, error = %crate::error::chain(e), "new version rejected; the current one keeps serving"))?;

@@ -292,7 +292,8 @@ impl Runtime {
     }
 
     /// What `plugin` declares and may send under the settings' grants, read from the plugin
-    /// once (a throwaway instance answers `capabilities`) and kept with it.
+    /// once (a throwaway instance, which is also the check that it starts, answers
+    /// `capabilities`) and kept with it.
     pub async fn permissions(&self, plugin: &Plugin) -> Result<Arc<Permissions>, HostError> {
         let known = plugin
             .permissions
@@ -301,14 +302,10 @@ impl Runtime {
     }
 
     async fn read_permissions(&self, plugin: &Plugin) -> Result<Arc<Permissions>, HostError> {
-        let declared = match &plugin.pre {
-            Contract::V0_1_0(_) => Vec::new(),
-            Contract::Latest(pre) => self.declared(plugin, pre).await?,
-        };
         let permissions = self
             .settings
             .grants
-            .permissions(&plugin.name, declared)
+            .permissions(&plugin.name, self.declared(plugin).await?)
             .map_err(|e| HostError::Load {
                 plugin: plugin.name.to_string(),
                 problem: LoadProblem::Grants,
@@ -320,13 +317,10 @@ impl Runtime {
         Ok(Arc::new(permissions))
     }
 
-    /// The requests a 0.2.0 plugin declares, each checked.
-    async fn declared(
-        &self,
-        plugin: &Plugin,
-        pre: &ActionPluginPre<CallState>,
-    ) -> Result<Vec<RequestRule>, HostError> {
-        let problem = |problem: LoadProblem| {
+    /// The requests `plugin` declares, each checked (none for a 0.1.0 plugin), from one
+    /// throwaway instance: also the check that it starts.
+    async fn declared(&self, plugin: &Plugin) -> Result<Vec<RequestRule>, HostError> {
+        let load_error = |problem: LoadProblem| {
             move |source: wasmtime::Error| HostError::Load {
                 plugin: plugin.name.to_string(),
                 problem,
@@ -335,20 +329,22 @@ impl Runtime {
         };
         let call = Call::new("http://127.0.0.1:9/", None);
         let mut sandbox = self.sandbox(plugin, &call, Arc::default())?;
-        let instance = pre
-            .instantiate_async(&mut sandbox.store)
+        let instance = instantiate(plugin, &mut sandbox.store)
             .await
-            .map_err(|e| busy(plugin, e).unwrap_or_else(|e| problem(LoadProblem::Start)(e)))?;
+            .map_err(|e| start_error(plugin, e))?;
+        let Instance::Latest(instance) = instance else {
+            return Ok(Vec::new());
+        };
         let grants = instance
             .openstack_actions_action()
             .call_capabilities(&mut sandbox.store)
             .await
-            .map_err(problem(LoadProblem::Start))?;
+            .map_err(load_error(LoadProblem::Start))?;
         grants
             .iter()
             .map(|g| RequestRule::new(&g.method, &g.path, &g.actions))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| problem(LoadProblem::Capabilities)(wasmtime::Error::new(e)))
+            .map_err(|e| load_error(LoadProblem::Capabilities)(wasmtime::Error::new(e)))
     }
 
     /// Creates one sandboxed instance of `plugin` and drops it without calling anything: a
@@ -357,14 +353,7 @@ impl Runtime {
         let call = Call::new("http://127.0.0.1:9/", None);
         let mut sandbox = self.sandbox(plugin, &call, Arc::default())?;
         let instance = instantiate(plugin, &mut sandbox.store).await;
-        instance.map(drop).map_err(|e| match busy(plugin, e) {
-            Ok(busy) => busy,
-            Err(source) => HostError::Load {
-                plugin: plugin.name.to_string(),
-                problem: LoadProblem::Start,
-                source,
-            },
-        })
+        instance.map(drop).map_err(|e| start_error(plugin, e))
     }
 
     /// Runs one phase of a plugin in a fresh sandbox. `Ok` holds the action's own answer,
@@ -388,7 +377,7 @@ impl Runtime {
             mut store,
             tripwire,
             stderr,
-        } = self.sandbox(plugin, call, Arc::new(permissions.granted.clone()))?;
+        } = self.sandbox(plugin, call, permissions.granted.clone())?;
         let wall_clock = limits.wall_clock_for(call.deadline);
         let stopped = |limit: Limit| HostError::LimitExceeded {
             plugin: plugin.name.to_string(),
@@ -459,6 +448,15 @@ fn busy(plugin: &Plugin, error: wasmtime::Error) -> Result<HostError, wasmtime::
             plugin: plugin.name.to_string(),
             source,
         })
+}
+
+/// `Busy`, or the plugin's first instance not starting.
+fn start_error(plugin: &Plugin, error: wasmtime::Error) -> HostError {
+    busy(plugin, error).unwrap_or_else(|source| HostError::Load {
+        plugin: plugin.name.to_string(),
+        problem: LoadProblem::Start,
+        source,
+    })
 }
 
 fn instantiate_error(plugin: &Plugin, phase: Phase, error: wasmtime::Error) -> HostError {

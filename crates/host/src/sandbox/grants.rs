@@ -15,6 +15,7 @@
 use super::requests::{RequestRule, RequestRules, RuleError};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The operator's grants, by plugin name. The default grants every plugin exactly what it
 /// declared.
@@ -71,8 +72,8 @@ pub enum GrantsError {
 pub struct Permissions {
     /// What the plugin declares (nothing for an `openstack:actions@0.1.0` plugin).
     pub declared: Vec<RequestRule>,
-    /// What it may send under the operator's grants.
-    pub granted: RequestRules,
+    /// What it may send under the operator's grants (shared by every call's policy).
+    pub granted: Arc<RequestRules>,
     /// The operator's grants beyond the declaration, if any.
     pub overrides: Vec<RequestRule>,
 }
@@ -136,7 +137,7 @@ impl Grants {
     ) -> Result<Permissions, GrantsError> {
         let Some(grants) = self.plugins.get(plugin) else {
             return Ok(Permissions {
-                granted: RequestRules::new(declared.clone()),
+                granted: Arc::new(RequestRules::new(declared.clone())),
                 declared,
                 overrides: Vec::new(),
             });
@@ -164,7 +165,7 @@ impl Grants {
         granted.extend(grants.overrides.iter().cloned());
         Ok(Permissions {
             declared,
-            granted: RequestRules::new(granted),
+            granted: Arc::new(RequestRules::new(granted)),
             overrides: grants.overrides.clone(),
         })
     }
