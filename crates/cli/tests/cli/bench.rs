@@ -92,3 +92,14 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Every request that reached Nova was a GET.
+pub fn only_gets_reached_nova(cloud: &Cli) {
+    let requests = cloud.nova.requests();
+    let others: Vec<String> = requests
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+}

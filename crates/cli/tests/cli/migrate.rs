@@ -7,17 +7,6 @@ fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Every request that reached Nova was a GET.
-fn only_gets_reached_nova(cloud: &Cli) {
-    let requests = cloud.nova.requests();
-    let others: Vec<String> = requests
-        .iter()
-        .filter(|r| r.method != "GET")
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(others.is_empty(), "{others:?}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_id_a_cold_migration_to_a_host_moves_the_server_and_is_confirmed() {
     let cloud = Cli::start().await;
