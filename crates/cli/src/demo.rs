@@ -10,9 +10,7 @@ use nova_double::{Config, NovaDouble, ServerSpec};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Instant;
-use wasm_action_host::{
-    Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime, Settings, Source,
-};
+use wasm_action_host::{Call, Phase, Plugin, Runtime, Settings, Source};
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -106,7 +104,7 @@ async fn run_demo(args: &DemoArgs, settings: Settings) -> Result<u8, String> {
         if text {
             outln!("{}", result_text(phase.as_str(), &result));
         }
-        let stop = stops_here(&result);
+        let stop = exit::stops_here(&result);
         results.push(result_json(phase, &result));
         if let Some(code) = stop {
             return Ok(code);
@@ -170,14 +168,6 @@ fn load(args: &DemoArgs, mut settings: Settings, text: bool) -> Result<(Runtime,
         );
     }
     Ok((runtime, plugin))
-}
-
-fn stops_here(result: &PhaseResult) -> Option<u8> {
-    match result {
-        Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => Some(exit::SKIPPED),
-        Ok(_) => None,
-        Err(_) => Some(exit::ACTION_ERROR),
-    }
 }
 
 /// Asks the stand-in over HTTP, as an admin would, so what is printed is what Nova shows.

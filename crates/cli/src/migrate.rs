@@ -93,7 +93,7 @@ async fn migrate_checked(args: &MigrateArgs, settings: Settings) -> Result<u8, F
         params: intent.params().to_string(),
     };
     let pre = phases.run(Phase::PreCondition).await?;
-    if let Some(code) = stops_here(&pre) {
+    if let Some(code) = exit::stops_here(&pre) {
         return Ok(code);
     }
     if args.dry_run {
@@ -101,7 +101,7 @@ async fn migrate_checked(args: &MigrateArgs, settings: Settings) -> Result<u8, F
         return Ok(exit::SUCCESS);
     }
     for phase in [Phase::Execute, Phase::PostCondition] {
-        if let Some(code) = stops_here(&phases.run(phase).await?) {
+        if let Some(code) = exit::stops_here(&phases.run(phase).await?) {
             return Ok(code);
         }
     }
@@ -205,14 +205,6 @@ fn brief(phase: Phase, result: &PhaseResult) -> String {
         Ok(PhaseOutput::Outcome(outcome)) => format!("{phase}: {}", outcome.summary),
         Ok(_) => format!("{phase}: ok"),
         Err(error) => format!("{phase} failed: {}", Explain(error)),
-    }
-}
-
-fn stops_here(result: &PhaseResult) -> Option<u8> {
-    match result {
-        Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => Some(exit::SKIPPED),
-        Ok(_) => None,
-        Err(_) => Some(exit::ACTION_ERROR),
     }
 }
 

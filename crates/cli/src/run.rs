@@ -6,7 +6,7 @@ use crate::render::{Output, progress_printer, result_json, result_text};
 use crate::trust::TrustArgs;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use wasm_action_host::{Call, Phase, PhaseOutput, Readiness, Runtime, Settings};
+use wasm_action_host::{Call, Phase, Runtime, Settings};
 
 /// Examples shown by `wasm-action run --help`.
 pub const EXAMPLES: &str = "Examples:
@@ -109,11 +109,7 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
         Output::Text => outln!("{}", result_text(args.phase.as_str(), &result)),
         Output::Json => outln!("{}", result_json(args.phase, &result)),
     }
-    Ok(match result {
-        Ok(PhaseOutput::Readiness(Readiness::Skip(_))) => exit::SKIPPED,
-        Ok(_) => exit::SUCCESS,
-        Err(_) => exit::ACTION_ERROR,
-    })
+    Ok(exit::stops_here(&result).unwrap_or(exit::SUCCESS))
 }
 
 fn read_params(args: &RunArgs) -> Result<String, (u8, String)> {
