@@ -129,12 +129,14 @@ impl Runtime {
     /// The components built into this module: name -> bytes.
     #[staticmethod]
     fn builtin(name: &str) -> PyResult<&'static [u8]> {
-        match name {
-            "migrate" => Ok(builtin_plugins::MIGRATE),
-            other => Err(PyValueError::new_err(format!(
-                "no built-in plugin named '{other}'; built in: migrate"
-            ))),
-        }
+        builtin_plugins::get(name)
+            .map(|builtin| builtin.wasm)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "no built-in plugin named '{name}'; built in: {}",
+                    builtin_plugins::names().join(", ")
+                ))
+            })
     }
 
     fn __repr__(&self) -> String {

@@ -64,13 +64,16 @@ def test_the_options_are_taskflows_and_the_sandboxs_with_their_defaults():
                          "cache_dir", "memory_mib", "trust_pins", "trust_keys", "grants"}
     assert opts["max_workers"].default == processutils.get_worker_count()
     assert opts["action_execution_rule"].default == {}
-    assert opts["actions"].default == {"migrate": "builtin:migrate"}
+    assert opts["actions"].default == {name: f"builtin:{name}" for name in (
+        "migrate", "change_nova_service_state", "stop", "resize", "shelve", "nop", "sleep")}
     assert opts["timeout"].default == 900.0
 
 
-def test_by_default_plain_migrate_runs_the_builtin_component(tmp_path):
+def test_by_default_every_shipped_action_type_runs_its_builtin_component(tmp_path):
     settings = watcher_engine.check_selected_engine(selected(tmp_path))
-    assert dict(settings.components) == {"migrate": BUILTIN_MIGRATE}
+    assert dict(settings.components) == {name: Component(builtin=name)
+                                         for name in watcher_engine.BUILTIN_ACTIONS}
+    assert settings.components["migrate"] == BUILTIN_MIGRATE
     assert settings.sandbox.timeout == 900.0
 
 
@@ -153,7 +156,8 @@ def test_builtin_components_need_no_pin_or_signature(tmp_path):
     pins = tmp_path / "pins.sha256"
     pins.write_text("# nothing pinned\n")
     settings = watcher_engine.check_selected_engine(selected(tmp_path, f"trust_pins = {pins}"))
-    assert dict(settings.components) == {"migrate": BUILTIN_MIGRATE}
+    assert dict(settings.components) == {name: Component(builtin=name)
+                                         for name in watcher_engine.BUILTIN_ACTIONS}
     assert settings.sandbox.trust_pins == str(pins)
 
 

@@ -9,6 +9,16 @@ use std::process::Command;
 /// The guests' target.
 pub const TARGET: &str = "wasm32-wasip2";
 
+/// The guests ship as small components: their release profile, given on cargo's command line
+/// so that the host side's release builds are unaffected.
+const GUEST_PROFILE: [&str; 5] = [
+    "profile.release.opt-level=\"s\"",
+    "profile.release.codegen-units=1",
+    "profile.release.lto=true",
+    "profile.release.strip=true",
+    "profile.release.debug=false",
+];
+
 /// The workspace root, from the calling build script's manifest dir and its depth below the root.
 pub fn workspace_root(depth: usize) -> PathBuf {
     let mut dir =
@@ -39,7 +49,8 @@ pub fn build(root: &Path, packages: &[&str]) -> Vec<PathBuf> {
     command
         .current_dir(root)
         .args(["build", "--release", "--target", TARGET, "--target-dir"])
-        .arg(&target_dir);
+        .arg(&target_dir)
+        .args(GUEST_PROFILE.iter().flat_map(|setting| ["--config", setting]));
     for package in packages {
         command.args(["-p", package]);
     }

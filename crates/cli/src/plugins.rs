@@ -1,5 +1,6 @@
-//! The plugins the CLI offers: the built-in `migrate`, plus every `NAME.wasm` /
-//! `NAME@VERSION.wasm` of `--plugin-dir` (which may also replace `migrate`).
+//! The plugins the CLI offers: the built-in actions (`migrate`, `change_nova_service_state`,
+//! `stop`, `resize`, `shelve`, `nop`, `sleep`), plus every `NAME.wasm` / `NAME@VERSION.wasm` of
+//! `--plugin-dir` (which may also replace a built-in one).
 
 use crate::trust::TrustArgs;
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ pub struct PluginArgs {
 /// How long a plugin file must be quiet before it is installed.
 const WATCH_QUIET: Duration = Duration::from_millis(500);
 
-/// A registry with the built-in plugin and the directory's, and the directory watch (kept
+/// A registry with the built-in actions and the directory's, and the directory watch (kept
 /// alive by the caller for as long as changes should be followed). With a trust policy, the
 /// directory's untrusted files are refused (and logged); the built-in is part of the program.
 pub async fn registry(
@@ -30,10 +31,12 @@ pub async fn registry(
     settings.trust = args.trust.policy()?;
     let runtime = Runtime::with_settings(settings).map_err(|e| wasm_action_host::chain(&e))?;
     let registry = Arc::new(Registry::new(Arc::new(runtime)));
-    registry
-        .install_builtin("migrate", Some("builtin"), builtin_plugins::MIGRATE)
-        .await
-        .map_err(|e| wasm_action_host::chain(&e))?;
+    for builtin in &builtin_plugins::ALL {
+        registry
+            .install_builtin(builtin.name, Some("builtin"), builtin.wasm)
+            .await
+            .map_err(|e| wasm_action_host::chain(&e))?;
+    }
     let watch = match &args.plugin_dir {
         Some(dir) if !dir.is_dir() => {
             return Err(format!("--plugin-dir {} is not a directory", dir.display()));

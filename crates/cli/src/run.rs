@@ -14,7 +14,12 @@ pub const EXAMPLES: &str = "Examples:
   export OS_COMPUTE_ENDPOINT=https://nova.example:8774/v2.1 OS_TOKEN=$(openstack token issue -f value -c id)
   wasm-action run --phase pre-condition --params '{\"resource_id\": \"b9bab5bb-a8c3-4dd8-ae57-218338e27cd3\", \"migration_type\": \"cold\", \"source_node\": \"compute1\", \"destination_node\": \"compute3\"}'
   wasm-action run --params-file action.json --output json
+  wasm-action run --action stop --params '{\"resource_id\": \"b9bab5bb-a8c3-4dd8-ae57-218338e27cd3\"}'
+  wasm-action run --action change_nova_service_state --phase schema
   wasm-action run --plugin my-action.wasm --trust-key ops.pub --params-file action.json   # signed only
+
+Built-in actions (Watcher 17's types and parameters): migrate, change_nova_service_state, stop,
+resize, shelve, nop, sleep; `--phase schema` shows each one's input_parameters.
 
 Exit codes: 0 success, 2 usage error, 3 skipped by the pre-condition, 4 action error,
 5 host error (the cloud, the plugin or the sandbox).";
@@ -31,7 +36,10 @@ pub struct RunArgs {
     /// A file holding the input_parameters JSON object.
     #[arg(long)]
     pub params_file: Option<PathBuf>,
-    /// The plugin component (.wasm); the built-in migrate action when absent.
+    /// The built-in action to run, by its Watcher action type.
+    #[arg(long, value_name = "TYPE", default_value = "migrate", value_parser = builtin_names(), conflicts_with = "plugin")]
+    pub action: String,
+    /// A plugin component (.wasm) to run instead of a built-in action.
     #[arg(long)]
     pub plugin: Option<PathBuf>,
     /// Give up after this many seconds (default: the action's own, 900 for migrate).
@@ -85,14 +93,22 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
     let host_error =
         |e: wasm_action_host::HostError| (exit::HOST_ERROR, wasm_action_host::chain(&e));
     let runtime = Runtime::with_settings(settings).map_err(host_error)?;
-    let name = args
-        .plugin
-        .as_ref()
-        .and_then(|p| p.file_stem())
-        .map_or("migrate".into(), |s| s.to_string_lossy().into_owned());
-    let plugin = match &wasm {
-        Some(wasm) => runtime.load(&name, wasm),
-        None => runtime.load_builtin(&name, builtin_plugins::MIGRATE),
+    let plugin = match (&wasm, &args.plugin) {
+        (Some(wasm), Some(path)) => {
+            let name = path
+                .file_stem()
+                .map_or("plugin".into(), |s| s.to_string_lossy().into_owned());
+            runtime.load(&name, wasm)
+        }
+        _ => {
+            let builtin = builtin_plugins::get(&args.action).ok_or_else(|| {
+                (
+                    exit::USAGE,
+                    format!("no built-in action {:?}", args.action),
+                )
+            })?;
+            runtime.load_builtin(builtin.name, builtin.wasm)
+        }
     }
     .map_err(host_error)?;
     let mut call = match connection {
@@ -110,6 +126,11 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
         Output::Json => outln!("{}", result_json(args.phase, &result)),
     }
     Ok(exit::stops_here(&result).unwrap_or(exit::SUCCESS))
+}
+
+/// `--action`'s choices.
+fn builtin_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(builtin_plugins::names())
 }
 
 fn read_params(args: &RunArgs) -> Result<String, (u8, String)> {

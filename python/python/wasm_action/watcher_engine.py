@@ -7,8 +7,8 @@ plugin point Watcher supports is the workflow engine: this one is Watcher's own 
 parallel executor, action containers and outcome rules) with one change, its action factory:
 an action type mapped to a component runs in the sandbox
 (:class:`~wasm_action.watcher.SandboxedAction`, the implementation ``wasm_migrate`` uses),
-every other type (``nop``, ``sleep``, ``change_nova_service_state``, ...) is Watcher's own
-action, loaded as Watcher does.
+every other type (``volume_migrate``, ``delete``, ...) is Watcher's own action, loaded as
+Watcher does.
 
 Select it with ``[watcher_applier] workflow_engine = wasm``. Its options, in
 ``[watcher_workflow_engines.wasm]``:
@@ -17,8 +17,10 @@ Select it with ``[watcher_applier] workflow_engine = wasm``. Its options, in
     taskflow's own (same meaning and defaults: the CPU count, ``{}``).
 ``actions``
     action type -> component, ``builtin:NAME`` (shipped in wasm_action) or the path of a
-    ``.wasm`` file; default ``migrate:builtin:migrate``. Every key must be an action type
-    Watcher knows (a ``watcher_actions`` entry point).
+    ``.wasm`` file; default: every type wasm_action ships (``migrate``,
+    ``change_nova_service_state``, ``stop``, ``resize``, ``shelve``, ``nop``, ``sleep``), each
+    ``builtin:TYPE``. Every key must be an action type Watcher knows (a ``watcher_actions``
+    entry point).
 ``timeout``, ``cache_dir``, ``memory_mib``
     the sandbox's settings, as for ``wasm_migrate``.
 ``trust_pins``, ``trust_keys``, ``grants``
@@ -59,7 +61,11 @@ LOG = log.getLogger(__name__)
 
 ENGINES = "watcher_workflow_engines"
 ACTIONS = "watcher_actions"
-DEFAULT_ACTIONS = {"migrate": str(BUILTIN_MIGRATE)}
+# Every Watcher action type wasm_action ships a component for: the engine runs them all
+# sandboxed unless ``actions`` says otherwise.
+BUILTIN_ACTIONS = ("migrate", "change_nova_service_state", "stop", "resize", "shelve", "nop",
+                   "sleep")
+DEFAULT_ACTIONS = {name: str(Component(builtin=name)) for name in BUILTIN_ACTIONS}
 
 
 class InvalidOption(exception.WatcherException):

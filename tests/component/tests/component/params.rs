@@ -86,7 +86,10 @@ async fn every_problem_is_reported_at_once() {
     let fields =
         refused_everywhere(json!({"resource_id": 7, "source_node": "", "colour": "red"})).await;
     let paths: Vec<&str> = fields.iter().map(|(path, _)| path.as_str()).collect();
-    assert_eq!(paths, vec!["colour", "resource_id", "source_node"]);
+    assert_eq!(
+        paths,
+        vec!["colour", "resource_id", "migration_type", "source_node"]
+    );
 }
 
 #[tokio::test]
@@ -119,9 +122,16 @@ async fn the_schema_lists_the_watcher_parameters_and_forbids_others() {
             "source_node"
         ]
     );
-    assert_eq!(schema["required"], json!(["resource_id", "source_node"]));
+    // Watcher 17's own three: a plan without migration_type is refused, as Watcher refuses it.
+    assert_eq!(
+        schema["required"],
+        json!(["resource_id", "migration_type", "source_node"])
+    );
     assert_eq!(schema["additionalProperties"], json!(false));
-    assert_eq!(schema["properties"]["migration_type"]["default"], "live");
+    assert_eq!(
+        schema["properties"]["migration_type"]["enum"],
+        json!(["live", "cold"])
+    );
 }
 
 #[tokio::test]

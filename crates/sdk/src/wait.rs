@@ -4,15 +4,16 @@
 //! each poll (up to 2 s), so a migration that takes minutes costs a request every 2 s, not every
 //! 150 ms. Resetting to fast on every task change was tried: it added requests and saved no time.
 
-use crate::bindings::openstack::actions::host;
 use crate::bindings::openstack::actions::types::ActionError;
-use crate::errors::not_found;
+use crate::errors::{conflict, explain, not_found};
 use crate::http::{now_ms, sleep_ms};
+use crate::log::progress;
 use crate::nova::{Nova, Server};
+use crate::status;
 
 const FIRST_INTERVAL_MS: u64 = 150;
 const MAX_INTERVAL_MS: u64 = 2_000;
-/// Watcher's own default retry budget for a migration.
+/// Watcher's own default retry budget for a migration (180 × 5 s).
 pub const DEFAULT_DEADLINE_MS: u64 = 900_000;
 
 /// When the whole phase must be over.
@@ -37,7 +38,8 @@ impl Deadline {
         now_ms().saturating_sub(self.started_ms)
     }
 
-    fn remaining_ms(&self) -> u64 {
+    /// Milliseconds left.
+    pub fn remaining_ms(&self) -> u64 {
         self.ends_ms.saturating_sub(now_ms())
     }
 }
@@ -51,11 +53,47 @@ pub enum Step<T> {
     Pending,
 }
 
+/// Polls the server until it is settled (no task) in one of `targets`, or shows one of
+/// `failures` (`ERROR` at once, any other once settled: Nova gave up and put it back), or the
+/// deadline passes: openstacksdk's `wait_for_status(target, failures)`.
+pub fn wait_for_status(
+    nova: &Nova,
+    id: &str,
+    deadline: Deadline,
+    phase: &str,
+    targets: &[&str],
+    failures: &[&str],
+) -> Result<Server, ActionError> {
+    let waiting_for = targets.join(" or ");
+    wait_for(nova, id, deadline, phase, &waiting_for, |server| {
+        if targets.iter().any(|t| server.settled_in(t)) {
+            return Ok(Step::Done(server.clone()));
+        }
+        let failed = failures.contains(&server.status.as_str())
+            && (server.status == status::ERROR || server.task_state.is_none());
+        if failed {
+            let fault = server
+                .fault
+                .as_deref()
+                .map(|f| format!(": {f}"))
+                .unwrap_or_default();
+            return Err(conflict(
+                format!(
+                    "Nova did not bring server {id} to {waiting_for}: it is {}{fault}",
+                    describe(server)
+                ),
+                None,
+            ));
+        }
+        Ok(Step::Pending)
+    })
+}
+
 /// Polls the server until `check` says done or fails, or the deadline passes.
 /// `phase` and `waiting_for` name the wait in progress reports and in the timeout error.
-pub fn wait_for_status<T>(
+pub fn wait_for<T>(
     nova: &Nova,
-    server_id: &str,
+    id: &str,
     deadline: Deadline,
     phase: &str,
     waiting_for: &str,
@@ -65,11 +103,11 @@ pub fn wait_for_status<T>(
     let mut last_seen = String::new();
     loop {
         let server = nova
-            .server(server_id)
-            .map_err(|e| lost_contact(e, server_id, waiting_for, &last_seen))?
+            .server(id)
+            .map_err(|e| lost_contact(e, id, waiting_for, &last_seen))?
             .ok_or_else(|| {
                 not_found(
-                    format!("server {server_id} disappeared while waiting for {waiting_for}"),
+                    format!("server {id} disappeared while waiting for {waiting_for}"),
                     None,
                 )
             })?;
@@ -77,9 +115,9 @@ pub fn wait_for_status<T>(
         let step = check(&server)?;
         if seen != last_seen {
             match step {
-                Step::Done(_) => host::progress(phase, None, &seen),
+                Step::Done(_) => progress(phase, None, &seen),
                 Step::Pending => {
-                    host::progress(phase, None, &format!("{seen}; waiting for {waiting_for}"))
+                    progress(phase, None, &format!("{seen}; waiting for {waiting_for}"))
                 }
             }
             last_seen = seen;
@@ -91,7 +129,7 @@ pub fn wait_for_status<T>(
         if remaining == 0 {
             let waited = deadline.elapsed_ms() / 1000;
             return Err(ActionError::TimedOut(format!(
-                "gave up after {waited} s waiting for {waiting_for}: server {server_id} is {last_seen}"
+                "gave up after {waited} s waiting for {waiting_for}: server {id} is {last_seen}"
             )));
         }
         sleep_ms(interval.min(remaining));
@@ -101,7 +139,7 @@ pub fn wait_for_status<T>(
 
 /// Nova could not be read (an outage beyond the host's retry budget): the error says where the
 /// server was last seen and what the operator can do.
-fn lost_contact(error: ActionError, server_id: &str, waiting_for: &str, seen: &str) -> ActionError {
+fn lost_contact(error: ActionError, id: &str, waiting_for: &str, seen: &str) -> ActionError {
     let outage = match &error {
         ActionError::Transport(_) => true,
         ActionError::Api(fault) => fault.status >= 500,
@@ -116,10 +154,10 @@ fn lost_contact(error: ActionError, server_id: &str, waiting_for: &str, seen: &s
         seen
     };
     ActionError::Transport(format!(
-        "lost contact with Nova while waiting for {waiting_for} ({}): server {server_id} was \
+        "lost contact with Nova while waiting for {waiting_for} ({}): server {id} was \
          last seen {seen}. Check it in Nova (openstack server show / server migration list); \
          revert or abort works from that state",
-        crate::errors::explain(&error)
+        explain(&error)
     ))
 }
 

@@ -10,7 +10,7 @@ use crate::bindings::wasi::http::types::{
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::errors::{denied, transport};
 
-/// Larger answers are refused: no Nova answer this action reads comes close.
+/// Larger answers are refused: no Nova answer an action reads comes close.
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// `blocking-write-and-flush` takes at most 4096 bytes per call.
 const WRITE_CHUNK: usize = 4096;
@@ -64,6 +64,8 @@ pub enum Verb {
     Get,
     /// POST
     Post,
+    /// PUT
+    Put,
     /// DELETE
     Delete,
 }
@@ -174,6 +176,7 @@ fn build_request(
     let method = match verb {
         Verb::Get => Method::Get,
         Verb::Post => Method::Post,
+        Verb::Put => Method::Put,
         Verb::Delete => Method::Delete,
     };
     let scheme = if endpoint.https {
