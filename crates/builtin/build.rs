@@ -4,7 +4,10 @@
 /// The Watcher action types shipped, with their packages.
 const ACTIONS: [(&str, &str); 7] = [
     ("MIGRATE", "migrate-action"),
-    ("CHANGE_NOVA_SERVICE_STATE", "change-nova-service-state-action"),
+    (
+        "CHANGE_NOVA_SERVICE_STATE",
+        "change-nova-service-state-action",
+    ),
     ("STOP", "stop-action"),
     ("RESIZE", "resize-action"),
     ("SHELVE", "shelve-action"),

@@ -50,7 +50,11 @@ pub fn build(root: &Path, packages: &[&str]) -> Vec<PathBuf> {
         .current_dir(root)
         .args(["build", "--release", "--target", TARGET, "--target-dir"])
         .arg(&target_dir)
-        .args(GUEST_PROFILE.iter().flat_map(|setting| ["--config", setting]));
+        .args(
+            GUEST_PROFILE
+                .iter()
+                .flat_map(|setting| ["--config", setting]),
+        );
     for package in packages {
         command.args(["-p", package]);
     }

@@ -26,7 +26,10 @@ macro_rules! builtin {
 /// Every shipped action, `migrate` first.
 pub const ALL: [Builtin; 7] = [
     builtin!("migrate", "MIGRATE_ACTION_WASM"),
-    builtin!("change_nova_service_state", "CHANGE_NOVA_SERVICE_STATE_ACTION_WASM"),
+    builtin!(
+        "change_nova_service_state",
+        "CHANGE_NOVA_SERVICE_STATE_ACTION_WASM"
+    ),
     builtin!("stop", "STOP_ACTION_WASM"),
     builtin!("resize", "RESIZE_ACTION_WASM"),
     builtin!("shelve", "SHELVE_ACTION_WASM"),

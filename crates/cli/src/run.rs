@@ -101,12 +101,8 @@ async fn run_checked(args: RunArgs, mut settings: Settings) -> Result<u8, (u8, S
             runtime.load(&name, wasm)
         }
         _ => {
-            let builtin = builtin_plugins::get(&args.action).ok_or_else(|| {
-                (
-                    exit::USAGE,
-                    format!("no built-in action {:?}", args.action),
-                )
-            })?;
+            let builtin = builtin_plugins::get(&args.action)
+                .ok_or_else(|| (exit::USAGE, format!("no built-in action {:?}", args.action)))?;
             runtime.load_builtin(builtin.name, builtin.wasm)
         }
     }

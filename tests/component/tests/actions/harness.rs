@@ -1,0 +1,157 @@
+//! The bench: every built-in action loaded once per test binary, a fresh cloud of doubles per
+//! test, and readers of what Nova shows.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::OnceLock;
+use std::time::Duration;
+use test_support::Cloud;
+use wasm_action_host::{
+    ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime,
+};
+
+pub use nova_double::{Fault, Timings};
+pub use serde_json::json;
+pub use test_support::ADMIN;
+pub use wasm_action_host::Phase::*;
+
+/// One engine and every built-in action compiled once per test binary.
+fn plugins() -> &'static (Runtime, HashMap<&'static str, Plugin>) {
+    static PLUGINS: OnceLock<(Runtime, HashMap<&'static str, Plugin>)> = OnceLock::new();
+    PLUGINS.get_or_init(|| {
+        let runtime = Runtime::new().expect("the engine starts");
+        let plugins = builtin_plugins::ALL
+            .iter()
+            .map(|b| {
+                let plugin = runtime
+                    .load_builtin(b.name, b.wasm)
+                    .unwrap_or_else(|e| panic!("{} loads: {e}", b.name));
+                (b.name, plugin)
+            })
+            .collect();
+        (runtime, plugins)
+    })
+}
+
+/// The doubles and an admin call with a 30 s deadline.
+pub struct Bench {
+    pub cloud: Cloud,
+    pub call: Call,
+}
+
+impl Deref for Bench {
+    type Target = Cloud;
+
+    fn deref(&self) -> &Cloud {
+        &self.cloud
+    }
+}
+
+impl Bench {
+    /// Fresh doubles (compute1..3, fast steps).
+    pub async fn start() -> Bench {
+        let cloud = Cloud::start(Timings::fast()).await;
+        let mut call = Call::new(cloud.nova.endpoint(), Some(ADMIN.into()));
+        call.deadline = Some(Duration::from_secs(30));
+        Bench { cloud, call }
+    }
+
+    /// Runs one phase of built-in `action`; a host error fails the test.
+    pub async fn run(&self, action: &str, phase: Phase, params: &Value) -> PhaseResult {
+        let (runtime, plugins) = plugins();
+        let plugin = &plugins[action];
+        runtime
+            .call(plugin, &self.call, phase, &params.to_string())
+            .await
+            .expect("the host gets an answer")
+    }
+
+    /// Posts a server action straight to the double, as another client would; the status.
+    pub async fn nova_action(&self, id: &str, body: Value) -> u16 {
+        let url = format!("{}/servers/{id}/action", self.nova.endpoint());
+        let body = body.to_string();
+        let (status, _) = nova_double::client::admin_request("POST", &url, Some(&body))
+            .await
+            .expect("the double answers");
+        status
+    }
+
+    /// A nova-compute service as `GET /os-services?host=` shows it (2.80).
+    pub async fn service(&self, host: &str) -> Value {
+        let url = format!("{}/os-services?host={host}", self.nova.endpoint());
+        let (status, body) = nova_double::client::admin_request("GET", &url, None)
+            .await
+            .expect("the double answers");
+        assert_eq!(status, 200);
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        body["services"][0].clone()
+    }
+
+    /// The requests Nova received that mutate something (not GET), as `METHOD path body`.
+    pub fn mutations(&self) -> Vec<String> {
+        self.nova
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| {
+                format!("{} {} {}", r.method, r.path, r.body)
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// The outcome's details of a successful execute/revert/abort.
+pub fn details(result: PhaseResult) -> Value {
+    match result {
+        Ok(PhaseOutput::Outcome(outcome)) => {
+            serde_json::from_str(&outcome.details).expect("details are JSON")
+        }
+        other => panic!("expected an outcome, got {other:?}"),
+    }
+}
+
+/// The typed action error of a failed phase.
+pub fn error(result: PhaseResult) -> ActionError {
+    match result {
+        Err(error) => error,
+        Ok(other) => panic!("expected an action error, got {other:?}"),
+    }
+}
+
+/// The reason of a pre-condition that said skip.
+pub fn skipped(result: PhaseResult) -> String {
+    match result {
+        Ok(PhaseOutput::Readiness(Readiness::Skip(reason))) => reason,
+        other => panic!("expected a skip, got {other:?}"),
+    }
+}
+
+/// Asserts a pre-condition said proceed.
+pub fn proceeds(result: PhaseResult) {
+    match result {
+        Ok(PhaseOutput::Readiness(Readiness::Proceed)) => {}
+        other => panic!("expected proceed, got {other:?}"),
+    }
+}
+
+/// The message of a `conflict`, `not-found`, `denied` or `unsupported`.
+pub fn problem(error: &ActionError) -> String {
+    match error {
+        ActionError::Conflict(p)
+        | ActionError::NotFound(p)
+        | ActionError::Denied(p)
+        | ActionError::Unsupported(p) => p.message.clone(),
+        other => panic!("expected a problem, got {other:?}"),
+    }
+}
+
+/// The invalid fields' paths of an `invalid-input`.
+pub fn invalid_paths(result: PhaseResult) -> Vec<String> {
+    match error(result) {
+        ActionError::InvalidInput(fields) => fields.into_iter().map(|f| f.path).collect(),
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+}
