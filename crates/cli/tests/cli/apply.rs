@@ -83,6 +83,95 @@ async fn a_six_action_plan_with_a_diamond_ends_in_the_exact_states() {
     );
 }
 
+/// A plan as Watcher's `host_maintenance` strategy writes it for `maintenance_node` compute1
+/// with no backup node: disable the node's service, then move every server off it (live for
+/// ACTIVE, cold for the others, the scheduler choosing), each after the disable.
+fn host_maintenance(active: &[&str], shutoff: &[&str]) -> Value {
+    let mut actions = vec![json!({
+        "uuid": "disable", "action_type": "change_nova_service_state", "parents": [],
+        "input_parameters": {"resource_id": "9a1c2d4e-1111-4222-8333-944455556666",
+            "resource_name": "compute1", "state": "disabled",
+            "disabled_reason": "watcher_maintaining"}})];
+    let moves = active
+        .iter()
+        .map(|s| (s, "live"))
+        .chain(shutoff.iter().map(|s| (s, "cold")));
+    for (n, (server, kind)) in moves.enumerate() {
+        actions.push(json!({
+            "uuid": format!("move{n}"), "action_type": "migrate", "parents": ["disable"],
+            "input_parameters": {"resource_id": server, "migration_type": kind,
+                "source_node": "compute1", "resource_name": format!("vm{n}")}}));
+    }
+    json!({ "actions": actions })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_maintenance_plan_disables_the_node_and_empties_it_keeping_statuses() {
+    let cloud = Cli::start().await;
+    let active = [cloud.active_on("compute1"), cloud.active_on("compute1")];
+    let shutoff = [cloud.shutoff_on("compute1")];
+    let bystander = cloud.active_on("compute2");
+    let plan = host_maintenance(
+        &active.iter().map(String::as_str).collect::<Vec<_>>(),
+        &shutoff.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let path = cloud.file("plan.json", &plan.to_string());
+    let args = [
+        "apply",
+        path.to_str().expect("utf-8 path"),
+        "--os-cloud",
+        "admin",
+        "--output",
+        "json",
+    ];
+    let output = cloud.run(&args, &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = json(&output);
+    assert_eq!(report["state"], "SUCCEEDED", "{report}");
+    for uuid in ["disable", "move0", "move1", "move2"] {
+        assert_eq!(state(&report, uuid), "SUCCEEDED", "{uuid}: {report}");
+    }
+    // Nova's own view: the node disabled with Watcher's reason, empty, every status kept.
+    let url = format!("{}/os-services?host=compute1", cloud.nova.endpoint());
+    let (_, body) = nova_double::client::admin_request("GET", &url, None)
+        .await
+        .expect("the double answers");
+    let services: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(services["services"][0]["status"], "disabled");
+    assert_eq!(
+        services["services"][0]["disabled_reason"],
+        "watcher_maintaining"
+    );
+    for id in &active {
+        let server = cloud.nova.server(id).expect("server");
+        assert_ne!(server.host, "compute1");
+        assert_eq!(server.status, "ACTIVE");
+    }
+    let moved = cloud.nova.server(&shutoff[0]).expect("server");
+    assert_ne!(moved.host, "compute1");
+    assert_eq!(moved.status, "SHUTOFF");
+    assert_eq!(
+        cloud.nova.server(&bystander).expect("server").host,
+        "compute2"
+    );
+    let kinds: Vec<String> = cloud
+        .nova
+        .migrations()
+        .iter()
+        .map(|m| m.migration_type.clone())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "live-migration").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "migration").count(),
+        1,
+        "{kinds:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_plan_is_reported_whole_and_nothing_runs() {
     let cloud = Cli::start().await;
@@ -90,7 +179,7 @@ async fn an_invalid_plan_is_reported_whole_and_nothing_runs() {
     let plan = json!({"actions": [
         migrate("a", &server, "compute1", "compute2", &["c"]),
         migrate("b", "not-a-uuid", "compute1", "compute2", &[]),
-        {"uuid": "c", "action_type": "resize", "input_parameters": {}, "parents": ["a"]},
+        {"uuid": "c", "action_type": "volume_migrate", "input_parameters": {}, "parents": ["a"]},
         migrate("d", &server, "compute1", "compute2", &["ghost"]),
     ]});
     let path = cloud.file("plan.json", &plan.to_string());
@@ -109,7 +198,7 @@ async fn an_invalid_plan_is_reported_whole_and_nothing_runs() {
         .await;
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     let problems = json(&output)["problems"].to_string();
-    for expected in ["resize", "not-a-uuid", "ghost", "cycle"] {
+    for expected in ["volume_migrate", "not-a-uuid", "ghost", "cycle"] {
         assert!(
             problems.contains(expected),
             "'{expected}' missing from {problems}"

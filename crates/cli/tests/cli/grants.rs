@@ -16,8 +16,13 @@ async fn plugins_shows_what_migrate_declares() {
     let cloud = Cli::start().await;
     let output = cloud.run(&["plugins", "--output", "json"], &[]).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let migrate = &json(&output)["plugins"][0];
-    assert_eq!(migrate["name"], "migrate");
+    let report = json(&output);
+    let migrate = report["plugins"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|p| p["name"] == "migrate")
+        .expect("migrate is listed");
     assert_eq!(migrate["current"]["contract"], "openstack:actions@0.2.0");
     let declared = migrate["current"]["declared"].as_array().expect("a list");
     assert_eq!(declared.len(), 7);

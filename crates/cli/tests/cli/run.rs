@@ -195,3 +195,60 @@ async fn usage_errors_exit_2() {
     let output = cloud.run(&["run", "--os-cloud", "admin"], &[]).await;
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_action_picks_a_built_in_action_by_its_watcher_type() {
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute2");
+    let stop = json!({ "resource_id": server }).to_string();
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--action",
+                "stop",
+                "--os-cloud",
+                "admin",
+                "--params",
+                &stop,
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        cloud.nova.server(&server).expect("server").status,
+        "SHUTOFF"
+    );
+    // Stopped now: the pre-condition skips it (exit 3).
+    let output = cloud
+        .run(
+            &[
+                "run",
+                "--action",
+                "stop",
+                "--phase",
+                "pre-condition",
+                "--os-cloud",
+                "admin",
+                "--params",
+                &stop,
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    // An action type that is not built in is a usage error naming those that are.
+    let output = cloud
+        .run(
+            &["run", "--action", "volume_migrate", "--phase", "schema"],
+            &[],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("change_nova_service_state"),
+        "{}",
+        text(&output)
+    );
+}

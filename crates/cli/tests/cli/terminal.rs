@@ -95,7 +95,7 @@ async fn a_reader_that_stops_after_the_first_line_ends_demo_quietly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_plan_is_announced_once() {
     let cloud = Cli::start().await;
-    let plan = json!({"actions": [{"uuid": "a", "action_type": "resize", "input_parameters": {}, "parents": []}]});
+    let plan = json!({"actions": [{"uuid": "a", "action_type": "volume_migrate", "input_parameters": {}, "parents": []}]});
     let path = cloud.file("plan.json", &plan.to_string());
     let output = cloud
         .run(
@@ -115,5 +115,5 @@ async fn an_invalid_plan_is_announced_once() {
         stderr.contains("the action plan has 1 problem; nothing was executed"),
         "{stderr}"
     );
-    assert!(stderr.contains("resize"), "{stderr}");
+    assert!(stderr.contains("volume_migrate"), "{stderr}");
 }

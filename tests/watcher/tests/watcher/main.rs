@@ -8,6 +8,7 @@ mod binding;
 mod own_migrate;
 mod plan;
 mod real_nova;
+mod schemas;
 mod wasm_migrate;
 
 use nova_double::Timings;
