@@ -13,6 +13,7 @@ mod nova;
 mod api;
 mod cold;
 mod failures;
+mod family;
 mod least_privilege;
 mod live;
 mod outage;

@@ -153,3 +153,41 @@ pub fn placement(server: &Value) -> (String, String) {
     let text = |key: &str| server[key].as_str().unwrap_or_default().to_string();
     (text("OS-EXT-SRV-ATTR:host"), text("status"))
 }
+
+/// Every built-in action compiled once per test binary.
+fn builtins() -> &'static (
+    wasm_action_host::Runtime,
+    std::collections::HashMap<&'static str, wasm_action_host::Plugin>,
+) {
+    use std::sync::OnceLock;
+    static LOADED: OnceLock<(
+        wasm_action_host::Runtime,
+        std::collections::HashMap<&'static str, wasm_action_host::Plugin>,
+    )> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        let runtime = wasm_action_host::Runtime::new().expect("the engine starts");
+        let plugins = builtin_plugins::ALL
+            .iter()
+            .map(|b| {
+                let plugin = runtime
+                    .load_builtin(b.name, b.wasm)
+                    .unwrap_or_else(|e| panic!("{} loads: {e}", b.name));
+                (b.name, plugin)
+            })
+            .collect();
+        (runtime, plugins)
+    })
+}
+
+impl RealBench {
+    /// Runs one phase of the built-in action `action` as admin.
+    pub async fn run_action(&self, action: &str, phase: Phase, params: &Value) -> PhaseResult {
+        let (runtime, plugins) = builtins();
+        let mut call = Call::new(&self.nova.endpoint, Some(ADMIN.into()));
+        call.deadline = Some(Duration::from_secs(120));
+        runtime
+            .call(&plugins[action], &call, phase, &params.to_string())
+            .await
+            .unwrap_or_else(|e| panic!("the host gets an answer: {e:?}"))
+    }
+}
