@@ -1,7 +1,7 @@
 //! The in-memory cloud: hosts, servers, migrations, instance actions, faults and the request log.
 //! One `std::sync::Mutex` guards it; nobody holds it across an `.await`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::config::{Config, PowerStatus, ServerSpec, Timings};
 use crate::faults::FaultBook;
+use crate::flavors::{self, Flavor};
 use crate::views::RecordedRequest;
 
 /// How many requests the log keeps (the oldest go first), so a long demo does not grow forever.
@@ -125,6 +126,10 @@ pub(crate) struct Server {
     pub(crate) number: usize,
     /// The vm_state a resize returns to (`active` or `stopped`).
     pub(crate) settled_vm_state: &'static str,
+    /// Its flavor: the new one from `resize_finish` on, the old one again after a revert.
+    pub(crate) flavor: &'static Flavor,
+    /// `metadata`, ordered by key as Nova's JSON shows it.
+    pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) actions: Vec<InstanceAction>,
 }
 
@@ -138,6 +143,8 @@ impl Server {
             ("active", _) => "ACTIVE",
             ("stopped", _) => "SHUTOFF",
             ("resized", _) => "VERIFY_RESIZE",
+            ("shelved", _) => "SHELVED",
+            ("shelved_offloaded", _) => "SHELVED_OFFLOADED",
             ("error", _) => "ERROR",
             _ => "UNKNOWN",
         }
@@ -159,6 +166,9 @@ pub(crate) struct Migration {
     pub(crate) dest_host: Option<String>,
     pub(crate) project_id: String,
     pub(crate) user_id: String,
+    /// The server's flavor before and after (the same but for a resize).
+    pub(crate) old_flavor: &'static Flavor,
+    pub(crate) new_flavor: &'static Flavor,
     /// When the record was created and last changed.
     pub(crate) created_at: SystemTime,
     pub(crate) updated_at: SystemTime,
@@ -216,6 +226,8 @@ impl State {
             created: SystemTime::now(),
             number: self.server_order.len() + 1,
             settled_vm_state: vm_state,
+            flavor: flavors::find(&spec.flavor_id).unwrap_or(flavors::DEFAULT_FLAVOR),
+            metadata: BTreeMap::new(),
             actions: Vec::new(),
         };
         self.servers.insert(id.clone(), server);
@@ -245,6 +257,12 @@ impl State {
             .map(|h| h.name.clone())
     }
 
+    /// The scheduler for a server that has no host (unshelve): any available host, the one
+    /// with the fewest servers first.
+    pub(crate) fn pick_any_host(&self) -> Option<String> {
+        self.pick_destination("")
+    }
+
     /// Changes a server (if it still exists) and stamps its `updated`.
     pub(crate) fn update_server(&mut self, id: &str, change: impl FnOnce(&mut Server)) {
         if let Some(server) = self.servers.get_mut(id) {
@@ -263,6 +281,10 @@ impl State {
         requester: &Requester,
     ) -> u64 {
         let id = self.migrations.len() as u64 + 1;
+        let flavor = self
+            .servers
+            .get(server_id)
+            .map_or(flavors::DEFAULT_FLAVOR, |s| s.flavor);
         self.migrations.push(Migration {
             id,
             uuid: Uuid::new_v4().to_string(),
@@ -276,6 +298,8 @@ impl State {
             dest_host: None,
             project_id: requester.project_id.clone(),
             user_id: requester.user_id.clone(),
+            old_flavor: flavor,
+            new_flavor: flavor,
             created_at: SystemTime::now(),
             updated_at: SystemTime::now(),
             abort: Arc::new(Notify::new()),
