@@ -11,3 +11,4 @@ mod flavors;
 mod hypervisors;
 mod listing;
 mod live;
+mod resize;
