@@ -12,3 +12,4 @@ mod hypervisors;
 mod listing;
 mod live;
 mod resize;
+mod shelve;
