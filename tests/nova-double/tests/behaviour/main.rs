@@ -11,5 +11,6 @@ mod flavors;
 mod hypervisors;
 mod listing;
 mod live;
+mod metadata;
 mod resize;
 mod shelve;
