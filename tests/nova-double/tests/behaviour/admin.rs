@@ -146,6 +146,30 @@ async fn put_disables_a_service_with_its_reason() {
 }
 
 #[tokio::test]
+async fn disabling_again_without_a_reason_clears_it_and_enabling_keeps_none() {
+    // As recorded in server-actions-34.md, section 10.
+    let nova = start().await;
+    let reason = r#"{"status": "disabled", "disabled_reason": "maintenance"}"#;
+    update_service(&nova, "compute3", reason).await;
+    let again = update_service(&nova, "compute3", r#"{"status": "disabled"}"#).await;
+    let service = &again.json()["service"];
+    assert_eq!(service["status"], "disabled");
+    assert!(service["disabled_reason"].is_null());
+    let enabled = update_service(&nova, "compute3", r#"{"status": "enabled"}"#).await;
+    assert_eq!(enabled.json()["service"]["status"], "enabled");
+    assert!(enabled.json()["service"]["disabled_reason"].is_null());
+    let listed = get(
+        &nova,
+        "/os-services?binary=nova-compute&host=compute3",
+        "compute 2.53",
+    )
+    .await
+    .json();
+    assert_eq!(listed["services"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["services"][0]["host"], "compute3");
+}
+
+#[tokio::test]
 async fn scheduler_avoids_a_service_disabled_with_put() {
     let nova = start().await;
     update_service(&nova, "compute1", r#"{"status": "disabled"}"#).await;
