@@ -63,7 +63,7 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
             {"rel": "self", "href": format!("{base}/v2.1/servers/{}", server.id)},
             {"rel": "bookmark", "href": format!("{base}/servers/{}", server.id)}
         ],
-        "metadata": server.metadata, "progress": 0,
+        "metadata": server.metadata,
         "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": if server.host.is_empty() { "" } else { "nova" },
         "OS-SRV-USG:launched_at": iso_micros(server.created),
@@ -79,6 +79,18 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
         "updated": iso_seconds(server.updated),
         "user_id": server.user_id,
     });
+    // Nova shows `progress` in these statuses only (its view's `_progress_statuses`).
+    let progress = [
+        "ACTIVE",
+        "BUILD",
+        "REBUILD",
+        "RESIZE",
+        "VERIFY_RESIZE",
+        "MIGRATING",
+    ];
+    if progress.contains(&server.status()) {
+        body["progress"] = json!(0);
+    }
     add_versioned(ctx, &mut body);
     if ctx.auth.is_admin() {
         add_admin_fields(ctx, server, &mut body);
