@@ -351,3 +351,31 @@ async fn a_rolled_back_disk_copy_leaves_the_server_on_the_source_with_its_old_fl
         ("compute1", "1")
     );
 }
+
+#[tokio::test]
+async fn hypervisors_count_the_resized_server_with_its_new_flavor() {
+    let nova = start().await;
+    let id = resized(&nova, ServerSpec::active("compute1")).await;
+    action(&nova, &id, V280, r#"{"confirmResize": null}"#).await;
+    wait_for(&nova, &id, |s| s.status == "ACTIVE").await;
+    let body = get(&nova, "/os-hypervisors/detail", "compute 2.87")
+        .await
+        .json();
+    let compute3 = body["hypervisors"]
+        .as_array()
+        .expect("hypervisors")
+        .iter()
+        .find(|h| h["hypervisor_hostname"] == "compute3")
+        .expect("compute3")
+        .clone();
+    let figures = [
+        "vcpus_used",
+        "memory_mb_used",
+        "local_gb_used",
+        "free_ram_mb",
+        "running_vms",
+    ]
+    .map(|k| compute3[k].as_i64().expect("a number"));
+    // m1.small: 1 vCPU, 2048 MB, 20 GB; 512 MB are reserved for the host.
+    assert_eq!(figures, [1, 2560, 20, 8192 - 2560, 1]);
+}
