@@ -19,7 +19,8 @@ pub(crate) struct ColdMigration {
     request_id: String,
     source: String,
     requested: Option<String>,
-    /// The flavor before and after (the same for a migration).
+    /// A resize (else a migration), and the flavor before and after (the same for a migration).
+    resize: bool,
     old_flavor: &'static Flavor,
     new_flavor: &'static Flavor,
 }
@@ -69,6 +70,7 @@ impl ColdMigration {
             request_id: ctx.request_id.to_string(),
             source,
             requested,
+            resize: resize_to.is_some(),
             old_flavor,
             new_flavor,
         }
@@ -111,6 +113,7 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
         let state = shared.lock();
         match &job.requested {
             Some(host) => Some(host.clone()).filter(|h| state.host_available(h)),
+            None if job.resize => state.pick_destination_with_room(&job.source, job.new_flavor),
             None => state.pick_destination(&job.source),
         }
     };
@@ -140,7 +143,8 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
     }
 }
 
-/// No host can take the server: back to where it was, migration `error`, action `Error`.
+/// No host can take the server (for a resize also: none has room for the new flavor): back to
+/// where it was, migration `error` with no destination, action `Error`.
 async fn fail_scheduling(shared: &Shared, job: &ColdMigration) {
     // As in real Nova 34: the migration turns `error` while the server is still RESIZE
     // (resize_prep); the server is back a moment later (≈0.34 s and ≈0.6 s there).

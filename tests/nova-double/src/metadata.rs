@@ -2,14 +2,15 @@
 //! `GET|PUT|DELETE /servers/{id}/metadata/{key}`, as real Nova 34 answers them (recorded in
 //! `recordings/server-actions-34.md`). Checks: JSON and schema 400 → server 404 → key 404 /
 //! URL-and-body mismatch 400 → state 409 (changes need vm_state active, paused, suspended or
-//! stopped and no task). Any token of the server's project may read and change them.
+//! stopped; Nova does not look at the task, so they work during a resize until
+//! `VERIFY_RESIZE`). Any token of the server's project may read and change them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::api::{ApiError, Ctx, Reply, check_state};
+use crate::api::{ApiError, Ctx, Reply};
 use crate::pyjson::{py_repr, py_str_repr};
 use crate::schema::{invalid, no_additional_in_body, type_error};
 use crate::state::{Shared, State};
@@ -109,7 +110,14 @@ fn change(
     edit: impl FnOnce(&mut BTreeMap<String, String>),
 ) -> Result<BTreeMap<String, String>, ApiError> {
     let server = state.servers.get(id).ok_or_else(ApiError::no_resource)?;
-    check_state(server, action, &CHANGEABLE, &[None])?;
+    if !CHANGEABLE.contains(&server.vm_state) {
+        return Err(ApiError::invalid_state(
+            action,
+            id,
+            "vm_state",
+            Some(server.vm_state),
+        ));
+    }
     let mut all = BTreeMap::new();
     state.update_server(id, |s| {
         edit(&mut s.metadata);

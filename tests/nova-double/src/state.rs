@@ -257,6 +257,22 @@ impl State {
             .map(|h| h.name.clone())
     }
 
+    /// The scheduler for a resize: like [`State::pick_destination`], among the hosts with room
+    /// for `flavor`.
+    pub(crate) fn pick_destination_with_room(
+        &self,
+        source: &str,
+        flavor: &Flavor,
+    ) -> Option<String> {
+        let load = |host: &str| self.servers.values().filter(|s| s.host == host).count();
+        self.hosts
+            .iter()
+            .filter(|h| h.name != source && h.available())
+            .filter(|h| crate::hypervisors::has_room(self, &h.name, flavor))
+            .min_by_key(|h| load(&h.name))
+            .map(|h| h.name.clone())
+    }
+
     /// The scheduler for a server that has no host (unshelve): any available host, the one
     /// with the fewest servers first.
     pub(crate) fn pick_any_host(&self) -> Option<String> {

@@ -146,3 +146,20 @@ async fn servers_get_m1_tiny_unless_seeded_otherwise() {
     let body = get(&nova, &format!("/servers/{id}"), V280).await.json();
     assert_eq!(body["server"]["flavor"]["original_name"], "m1.tiny");
 }
+
+#[tokio::test]
+async fn min_disk_filters_and_bad_filters_are_400() {
+    let nova = start().await;
+    let body = get(&nova, "/flavors?minDisk=30", V280).await.json();
+    let ids: Vec<String> = ids_and_names(&body).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["3", "4", "5"]);
+    for name in ["minRam", "minDisk"] {
+        let answer = get(&nova, &format!("/flavors?{name}=abc"), V280).await;
+        assert_eq!(
+            answer.text,
+            format!(
+                r#"{{"badRequest": {{"code": 400, "message": "Invalid {name} filter [abc]"}}}}"#
+            )
+        );
+    }
+}

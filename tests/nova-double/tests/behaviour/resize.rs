@@ -379,3 +379,34 @@ async fn hypervisors_count_the_resized_server_with_its_new_flavor() {
     // m1.small: 1 vCPU, 2048 MB, 20 GB; 512 MB are reserved for the host.
     assert_eq!(figures, [1, 2560, 20, 8192 - 2560, 1]);
 }
+
+#[tokio::test]
+async fn a_flavor_no_host_has_room_for_fails_scheduling_and_the_server_stays() {
+    // m1.large (8192 MB) cannot fit a host of 8192 MB with 512 MB reserved (session 3, G).
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    let answer = action(&nova, &id, V280, &resize_to("4")).await;
+    assert_eq!(answer.status, 202);
+    let migration = wait_for_migration(&nova, &id, "error").await;
+    assert_eq!(
+        (migration.migration_type.as_str(), migration.dest_compute),
+        ("resize", None)
+    );
+    let server = wait_for(&nova, &id, |s| s.status == "ACTIVE").await;
+    assert_eq!(
+        (server.host.as_str(), server.flavor_id.as_str()),
+        ("compute1", "1")
+    );
+    assert_eq!(
+        nova.instance_actions(&id)[0].message.as_deref(),
+        Some("Error")
+    );
+    let error = Some("Error".to_string());
+    assert_eq!(
+        newest_action_events(&nova, &id).await,
+        [
+            ("cold_migrate".to_string(), error.clone()),
+            ("conductor_migrate_server".to_string(), error)
+        ]
+    );
+}

@@ -283,3 +283,60 @@ async fn stop_and_start_in_the_wrong_state_answer_as_nova() {
         )
     );
 }
+
+#[tokio::test]
+async fn unshelve_with_no_host_available_stays_offloaded_and_says_error() {
+    let nova = start().await;
+    let id = nova.add_server(ServerSpec::active("compute1"));
+    action(&nova, &id, V280, r#"{"shelve": null}"#).await;
+    wait_for(&nova, &id, offloaded).await;
+    let unknown = action(
+        &nova,
+        &id,
+        "compute 2.91",
+        r#"{"unshelve": {"host": "nohost"}}"#,
+    )
+    .await;
+    assert_eq!(
+        (unknown.status, unknown.message()),
+        (400, "Compute host nohost could not be found.".to_string())
+    );
+    for host in nova.hosts() {
+        nova.set_service_status(&host, false);
+    }
+    assert_eq!(
+        action(&nova, &id, V280, r#"{"unshelve": null}"#)
+            .await
+            .status,
+        202
+    );
+    let action_view = loop {
+        let newest = nova
+            .instance_actions(&id)
+            .into_iter()
+            .next()
+            .expect("an action");
+        if newest.message.is_some() {
+            break newest;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    assert_eq!(action_view.action, "unshelve");
+    let server = nova.server(&id).expect("the server");
+    assert_eq!(
+        (
+            server.status.as_str(),
+            server.task_state,
+            server.host.as_str()
+        ),
+        ("SHELVED_OFFLOADED", None, "")
+    );
+    let events = newest_action_events(&nova, &id).await;
+    assert_eq!(
+        events,
+        [
+            ("schedule_instances".to_string(), Some("Error".to_string())),
+            ("get_image_info".to_string(), Some("Success".to_string()))
+        ]
+    );
+}
