@@ -310,6 +310,7 @@ async fn unshelve_with_no_host_available_stays_offloaded_and_says_error() {
             .status,
         202
     );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let action_view = loop {
         let newest = nova
             .instance_actions(&id)
@@ -319,6 +320,10 @@ async fn unshelve_with_no_host_available_stays_offloaded_and_says_error() {
         if newest.message.is_some() {
             break newest;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out: {newest:?}"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     assert_eq!(action_view.action, "unshelve");
