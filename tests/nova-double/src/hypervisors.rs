@@ -59,7 +59,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>, detail: bool) -> Result<
 fn view(ctx: &Ctx<'_>, state: &State, host: &Host, detail: bool, with_servers: bool) -> Value {
     let uuids = ctx.at_least(53);
     let mut body = json!({
-        "id": if uuids { json!(host.hypervisor_uuid) } else { json!(host.service_id) },
+        "id": if uuids { json!(host.hypervisor_uuid) } else { json!(host.hypervisor_id) },
         "hypervisor_hostname": host.name,
         "state": host.state(),
         "status": host.status(),

@@ -13,6 +13,13 @@ use crate::faults::FaultBook;
 use crate::flavors::{self, Flavor};
 use crate::views::RecordedRequest;
 
+/// The control-plane services real Nova lists before the computes: `(binary, host)`; their
+/// integer ids are 1 and 2, zone `internal`.
+pub(crate) const INTERNAL_SERVICES: [(&str, &str); 2] = [
+    ("nova-conductor", "conductor"),
+    ("nova-scheduler", "scheduler"),
+];
+
 /// How many requests the log keeps (the oldest go first), so a long demo does not grow forever.
 const REQUEST_LOG_LIMIT: usize = 100_000;
 
@@ -32,6 +39,7 @@ impl Shared {
                 server_order: Vec::new(),
                 migrations: Vec::new(),
                 faults: FaultBook::default(),
+                internal_service_uuids: INTERNAL_SERVICES.map(|_| Uuid::new_v4().to_string()),
                 timings: config.timings,
                 requests: VecDeque::new(),
             }),
@@ -57,6 +65,8 @@ pub(crate) struct State {
     /// Oldest first; a migration's id is its index + 1.
     pub(crate) migrations: Vec<Migration>,
     pub(crate) faults: FaultBook,
+    /// The UUIDs of [`INTERNAL_SERVICES`].
+    pub(crate) internal_service_uuids: [String; 2],
     pub(crate) timings: Timings,
     pub(crate) requests: VecDeque<RecordedRequest>,
 }
@@ -65,7 +75,11 @@ pub(crate) struct State {
 #[derive(Debug)]
 pub(crate) struct Host {
     pub(crate) name: String,
+    /// The service's integer id (before 2.53): 3, 4, … as in real Nova, where the conductor
+    /// and the scheduler registered first (1 and 2).
     pub(crate) service_id: usize,
+    /// The hypervisor's integer id (before 2.53): 1, 2, …
+    pub(crate) hypervisor_id: usize,
     pub(crate) service_uuid: String,
     pub(crate) hypervisor_uuid: String,
     pub(crate) enabled: bool,
@@ -79,7 +93,8 @@ impl Host {
     fn new((index, name): (usize, &String)) -> Self {
         Host {
             name: name.clone(),
-            service_id: index + 1,
+            service_id: index + 1 + INTERNAL_SERVICES.len(),
+            hypervisor_id: index + 1,
             service_uuid: Uuid::new_v4().to_string(),
             hypervisor_uuid: Uuid::new_v4().to_string(),
             enabled: true,

@@ -200,10 +200,44 @@ async fn enabling_a_service_with_a_reason_is_400() {
 #[tokio::test]
 async fn services_have_integer_ids_before_2_53() {
     let nova = start().await;
+    // Real Nova 34 numbers the conductor 1, the scheduler 2, then compute1 3 (os-hypervisors.md).
     let list = get(&nova, "/os-services?host=compute2", "compute 2.52")
         .await
         .json();
-    assert_eq!(list["services"][0]["id"], 2);
+    assert_eq!(list["services"][0]["id"], 4);
+}
+
+#[tokio::test]
+async fn the_conductor_and_the_scheduler_come_first_in_the_whole_list() {
+    // As recorded in server-actions-34.md, section I.
+    let nova = start().await;
+    let list = get(&nova, "/os-services", "compute 2.53").await.json();
+    let services = list["services"].as_array().expect("services");
+    let rows: Vec<(&str, &str, &str)> = services
+        .iter()
+        .map(|s| {
+            let text = |key: &str| s[key].as_str().expect("a string");
+            (text("binary"), text("host"), text("zone"))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("nova-conductor", "conductor", "internal"),
+            ("nova-scheduler", "scheduler", "internal"),
+            ("nova-compute", "compute1", "nova"),
+            ("nova-compute", "compute2", "nova"),
+            ("nova-compute", "compute3", "nova"),
+        ]
+    );
+    let conductor = get(&nova, "/os-services?binary=nova-conductor", "compute 2.53")
+        .await
+        .json();
+    assert_eq!(conductor["services"].as_array().map(Vec::len), Some(1));
+    let old = get(&nova, "/os-services?binary=nova-scheduler", "compute 2.1")
+        .await
+        .json();
+    assert_eq!(old["services"][0]["id"], 2);
 }
 
 #[tokio::test]
