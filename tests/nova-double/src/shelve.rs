@@ -13,7 +13,7 @@ use crate::api::{ApiError, Ctx, Reply, check_state};
 use crate::config::Timings;
 use crate::faults::DriverStep;
 use crate::schema::{has_required, no_additional, type_error};
-use crate::state::Shared;
+use crate::state::{Shared, State};
 
 /// The request a background step belongs to.
 #[derive(Debug, Clone)]
@@ -83,8 +83,8 @@ async fn run_shelve(shared: Arc<Shared>, job: Job) {
     state.finish_event(&job.server_id, &job.request_id, EVENT, true);
 }
 
-/// `{"unshelve": …}`: 202, then `unshelving` (no host) → `spawning` on the chosen host →
-/// `ACTIVE` (also for a server that was `SHUTOFF` when shelved).
+/// `{"unshelve": …}`: 202, then `unshelving` (no host) → `spawning` (no host, then the chosen
+/// host) → `ACTIVE` (also for a server that was `SHUTOFF` when shelved).
 pub(crate) fn unshelve(
     ctx: &Ctx<'_>,
     shared: &Arc<Shared>,
@@ -157,30 +157,15 @@ fn requested_host(ctx: &Ctx<'_>, value: &Value) -> Result<Option<String>, ApiErr
 /// no host to take it the server stays `SHELVED_OFFLOADED`, its action `Error`.
 async fn run_unshelve(shared: Arc<Shared>, job: Job, requested: Option<String>) {
     pause(&shared, |t| t.unshelve).await;
-    {
-        let mut state = shared.lock();
-        let current = state
-            .servers
-            .get(&job.server_id)
-            .map(|s| s.host.clone())
-            .filter(|h| !h.is_empty());
-        let host = match requested {
-            Some(host) => Some(host).filter(|h| state.host_available(h)),
-            None => current.or_else(|| state.pick_any_host()),
-        };
-        let Some(host) = host else {
-            state.update_server(&job.server_id, |s| s.task_state = None);
-            state.finish_event(&job.server_id, &job.request_id, "schedule_instances", false);
-            return;
-        };
-        state.update_server(&job.server_id, |s| {
-            s.host = host;
-            s.task_state = Some("spawning");
-        });
-        state.finish_event(&job.server_id, &job.request_id, "schedule_instances", true);
-        state.begin_event(&job.server_id, &job.request_id, "compute_unshelve_instance");
-    }
-    pause(&shared, |t| t.unshelve_spawn).await;
+    let Some(host) = schedule(&mut shared.lock(), &job, requested) else {
+        return;
+    };
+    // As recorded: `spawning` shows no host at first; the host appears while spawning.
+    pause(&shared, |t| t.unshelve_spawn / 2).await;
+    shared
+        .lock()
+        .update_server(&job.server_id, |s| s.host = host);
+    pause(&shared, |t| t.unshelve_spawn / 2).await;
     let mut state = shared.lock();
     state.update_server(&job.server_id, |s| {
         s.vm_state = "active";
@@ -194,4 +179,26 @@ async fn run_unshelve(shared: Arc<Shared>, job: Job, requested: Option<String>) 
         "compute_unshelve_instance",
         true,
     );
+}
+
+/// The scheduler's pick for an unshelve (`None`: nothing can take it, the action failed); the
+/// server starts `spawning`, still without a host.
+fn schedule(state: &mut State, job: &Job, requested: Option<String>) -> Option<String> {
+    let current = state
+        .servers
+        .get(&job.server_id)
+        .map(|s| s.host.clone())
+        .filter(|h| !h.is_empty());
+    let host = match requested {
+        Some(host) => Some(host).filter(|h| state.host_available(h)),
+        None => current.or_else(|| state.pick_any_host()),
+    };
+    let ok = host.is_some();
+    let task = if ok { Some("spawning") } else { None };
+    state.update_server(&job.server_id, |s| s.task_state = task);
+    state.finish_event(&job.server_id, &job.request_id, "schedule_instances", ok);
+    if ok {
+        state.begin_event(&job.server_id, &job.request_id, "compute_unshelve_instance");
+    }
+    host
 }

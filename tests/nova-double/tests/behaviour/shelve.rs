@@ -98,6 +98,7 @@ async fn unshelve_schedules_then_spawns_and_ends_active() {
     let seen = trace(&nova, &id, |s| s.status == "ACTIVE").await;
     let expected = [
         step("SHELVED_OFFLOADED", Some("unshelving"), ""),
+        step("SHELVED_OFFLOADED", Some("spawning"), ""),
         step("SHELVED_OFFLOADED", Some("spawning"), "compute3"),
         step("ACTIVE", None, "compute3"),
     ];
