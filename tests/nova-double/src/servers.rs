@@ -169,6 +169,7 @@ pub(crate) fn action(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Re
         "os-migrateLive" => live::migrate_live(ctx, shared, id, value),
         "resize" => resize::resize(ctx, shared, id, value),
         "shelve" => shelve::shelve(ctx, shared, id),
+        "shelveOffload" => shelve::shelve_offload(ctx, shared, id),
         "unshelve" => shelve::unshelve(ctx, shared, id, value),
         "os-stop" => change_power(ctx, shared, id, &STOP),
         "os-start" => change_power(ctx, shared, id, &START),

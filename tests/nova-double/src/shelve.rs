@@ -1,4 +1,4 @@
-//! `shelve` and `unshelve`, as real Nova 34 does them with its default `shelved_offload_time = 0`
+//! `shelve`, `shelveOffload` and `unshelve`, as real Nova 34 does them with its default `shelved_offload_time = 0`
 //! (recorded in `recordings/server-actions-34.md`): a shelved server is offloaded at once and
 //! loses its host; unshelving schedules it onto a host again and starts it. Checks: schema 400
 //! (unshelve, by microversion) → server 404 → state 409; any token of the server's project may
@@ -70,17 +70,47 @@ async fn run_shelve(shared: Arc<Shared>, job: Job) {
             s.power_state = 4;
         });
     }
-    pause(&shared, |t| t.shelve_offload).await;
+    offload(&shared, &job, EVENT).await;
+}
+
+/// `SHELVED`/`shelving_offloading` → `SHELVED_OFFLOADED`, then no host; `event` succeeds.
+async fn offload(shared: &Shared, job: &Job, event: &'static str) {
+    pause(shared, |t| t.shelve_offload).await;
     shared.lock().update_server(&job.server_id, |s| {
         s.vm_state = "shelved_offloaded";
         s.settled_vm_state = "shelved_offloaded";
         s.task_state = None;
     });
     // Nova clears host and node only after updating the resource tracker and placement.
-    pause(&shared, |t| t.shelve_offload / 4).await;
+    pause(shared, |t| t.shelve_offload / 4).await;
     let mut state = shared.lock();
     state.update_server(&job.server_id, |s| s.host.clear());
-    state.finish_event(&job.server_id, &job.request_id, EVENT, true);
+    state.finish_event(&job.server_id, &job.request_id, event, true);
+}
+
+/// `{"shelveOffload": …}`: only a `SHELVED` server with no task may be offloaded; with
+/// `shelved_offload_time = 0` a server never rests there, so in practice this is the 409
+/// real Nova gave (`… while it is in vm_state shelved_offloaded` / `active`).
+pub(crate) fn shelve_offload(
+    ctx: &Ctx<'_>,
+    shared: &Arc<Shared>,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    const EVENT: &str = "compute_shelve_offload_instance";
+    let mut state = shared.lock();
+    let server = ctx.visible_server(&state, id)?;
+    check_state(server, "shelveOffload", &["shelved"], &[None])?;
+    state.update_server(id, |s| s.task_state = Some("shelving_offloading"));
+    state.start_action(id, "shelveOffload", ctx.request_id, &ctx.auth.requester());
+    state.begin_event(id, ctx.request_id, EVENT);
+    drop(state);
+    let job = Job {
+        server_id: id.to_string(),
+        request_id: ctx.request_id.to_string(),
+    };
+    let shared = shared.clone();
+    tokio::spawn(async move { offload(&shared, &job, EVENT).await });
+    Ok(Reply::accepted())
 }
 
 /// `{"unshelve": …}`: 202, then `unshelving` (no host) → `spawning` (no host, then the chosen

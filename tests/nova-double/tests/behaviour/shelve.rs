@@ -203,6 +203,7 @@ async fn an_offloaded_server_cannot_stop_start_resize_or_migrate() {
     let cases = [
         ("resize", r#"{"resize": {"flavorRef": "2"}}"#),
         ("migrate", r#"{"migrate": null}"#),
+        ("shelveOffload", r#"{"shelveOffload": null}"#),
     ];
     for (name, body) in cases {
         let answer = action(&nova, &id, V280, body).await;
