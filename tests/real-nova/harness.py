@@ -57,7 +57,7 @@ from nova.virt import fake  # noqa: E402
 
 # Driver steps that take faults and delays, and those whose failure Nova rolls back.
 FAULTABLE = {"migrate_disk_and_power_off", "finish_migration", "finish_revert_migration",
-             "check_can_live_migrate_destination", "live_migration"}
+             "check_can_live_migrate_destination", "live_migration", "snapshot"}
 ROLLBACK = {"migrate_disk_and_power_off", "live_migration"}
 
 
@@ -113,7 +113,7 @@ FAULTS = Faults()
 
 
 class HarnessDriver(fake.MediumFakeDriver):
-    """MediumFakeDriver whose migration steps obey FAULTS."""
+    """MediumFakeDriver whose migration steps (and shelve's snapshot) obey FAULTS."""
 
     def _step(self, method, instance):
         kind, delay = FAULTS.take(method)
@@ -128,6 +128,9 @@ class HarnessDriver(fake.MediumFakeDriver):
                 inner_exception=exception.ResizeError(reason=message))
         if method == "check_can_live_migrate_destination":
             raise exception.MigrationPreCheckError(reason=message)
+        if method == "snapshot":
+            # shelve's (and createImage's) snapshot: not a migration, so no MigrationError.
+            raise exception.NovaException(message)
         if kind == "rollback":
             return "rollback"
         raise exception.MigrationError(reason=message)
@@ -143,6 +146,10 @@ class HarnessDriver(fake.MediumFakeDriver):
     def finish_revert_migration(self, context, instance, *args, **kwargs):
         self._step("finish_revert_migration", instance)
         return super().finish_revert_migration(context, instance, *args, **kwargs)
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        self._step("snapshot", instance)
+        return super().snapshot(context, instance, image_id, update_task_state)
 
     def check_can_live_migrate_destination(self, context, instance, *args, **kwargs):
         self._step("check_can_live_migrate_destination", instance)

@@ -127,9 +127,15 @@ pub(crate) fn show(
             ))
         })?;
     let mut body = action_json(ctx, id, action);
-    // Events are admin-only before 2.51; tracebacks stay admin-only.
+    // Events are admin-only before 2.51; tracebacks stay admin-only. Newest first, as Nova
+    // orders them (by creation time, descending).
     if ctx.auth.is_admin() || ctx.at_least(51) {
-        let events: Vec<Value> = action.events.iter().map(|e| event_json(ctx, e)).collect();
+        let events: Vec<Value> = action
+            .events
+            .iter()
+            .rev()
+            .map(|e| event_json(ctx, e))
+            .collect();
         body["events"] = Value::Array(events);
     }
     Ok(Reply::ok(json!({ "instanceAction": body })))

@@ -1,5 +1,6 @@
-//! What Nova does after accepting a cold migration, a confirm or a revert, step by step with the
-//! configured [`Timings`]. Each step locks the state briefly; none holds it while sleeping.
+//! What Nova does after accepting a cold migration or a resize (the same conductor and compute
+//! path, a resize with a new flavor), a confirm or a revert, step by step with the configured
+//! [`Timings`]. Each step locks the state briefly; none holds it while sleeping.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,9 +8,10 @@ use std::time::Duration;
 use crate::api::Ctx;
 use crate::config::Timings;
 use crate::faults::{DriverStep, FailureKind};
+use crate::flavors::Flavor;
 use crate::state::{Shared, State};
 
-/// An accepted `migrate`.
+/// An accepted `migrate` or `resize`.
 #[derive(Debug, Clone)]
 pub(crate) struct ColdMigration {
     server_id: String,
@@ -17,24 +19,47 @@ pub(crate) struct ColdMigration {
     request_id: String,
     source: String,
     requested: Option<String>,
+    /// A resize (else a migration), and the flavor before and after (the same for a migration).
+    resize: bool,
+    old_flavor: &'static Flavor,
+    new_flavor: &'static Flavor,
 }
 
 impl ColdMigration {
     /// Records what the API does before answering 202: the migration record
-    /// (`pre-migrating`), the `migrate` action, and `RESIZE`/`resize_prep` on the server.
+    /// (`pre-migrating`; type `resize` with a new flavor, else `migration`), the `migrate` or
+    /// `resize` action, and `RESIZE`/`resize_prep` on the server.
     pub(crate) fn accept(
         state: &mut State,
         ctx: &Ctx<'_>,
         server_id: &str,
         source: String,
         requested: Option<String>,
+        resize_to: Option<&'static Flavor>,
     ) -> Self {
         let requester = ctx.auth.requester();
-        let migration_id =
-            state.new_migration(server_id, &source, "migration", "pre-migrating", &requester);
-        state.update_migration(migration_id, |m| m.source_node = Some(source.clone()));
-        state.start_action(server_id, "migrate", ctx.request_id, &requester);
+        let (migration_type, action) = match resize_to {
+            Some(_) => ("resize", "resize"),
+            None => ("migration", "migrate"),
+        };
+        let migration_id = state.new_migration(
+            server_id,
+            &source,
+            migration_type,
+            "pre-migrating",
+            &requester,
+        );
+        let old_flavor = state
+            .migration(migration_id)
+            .map_or(crate::flavors::DEFAULT_FLAVOR, |m| m.old_flavor);
+        let new_flavor = resize_to.unwrap_or(old_flavor);
+        state.update_migration(migration_id, |m| {
+            m.source_node = Some(source.clone());
+            m.new_flavor = new_flavor;
+        });
+        state.start_action(server_id, action, ctx.request_id, &requester);
         state.begin_event(server_id, ctx.request_id, "conductor_migrate_server");
+        state.begin_event(server_id, ctx.request_id, "cold_migrate");
         state.update_server(server_id, |s| {
             s.settled_vm_state = s.vm_state;
             s.task_state = Some("resize_prep");
@@ -45,6 +70,9 @@ impl ColdMigration {
             request_id: ctx.request_id.to_string(),
             source,
             requested,
+            resize: resize_to.is_some(),
+            old_flavor,
+            new_flavor,
         }
     }
 }
@@ -85,6 +113,7 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
         let state = shared.lock();
         match &job.requested {
             Some(host) => Some(host.clone()).filter(|h| state.host_available(h)),
+            None if job.resize => state.pick_destination_with_room(&job.source, job.new_flavor),
             None => state.pick_destination(&job.source),
         }
     };
@@ -103,9 +132,10 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
         return;
     }
     pause(&shared, |t| t.resize_finish / 2).await;
-    shared
-        .lock()
-        .update_server(&job.server_id, |s| s.task_state = Some("resize_finish"));
+    shared.lock().update_server(&job.server_id, |s| {
+        s.task_state = Some("resize_finish");
+        s.flavor = job.new_flavor;
+    });
     pause(&shared, |t| t.resize_finish / 2).await;
     let late = finish_resize(&mut shared.lock(), &job, &dest);
     if let Some(late) = late {
@@ -113,14 +143,17 @@ pub(crate) async fn run_migration(shared: Arc<Shared>, job: ColdMigration) {
     }
 }
 
-/// No host can take the server: back to where it was, migration `error`, action `Error`.
+/// No host can take the server (for a resize also: none has room for the new flavor): back to
+/// where it was, migration `error` with no destination, action `Error`.
 async fn fail_scheduling(shared: &Shared, job: &ColdMigration) {
     // As in real Nova 34: the migration turns `error` while the server is still RESIZE
     // (resize_prep); the server is back a moment later (≈0.34 s and ≈0.6 s there).
     pause(shared, |t| t.scheduler_failure * 3 / 5).await;
-    shared
-        .lock()
-        .set_migration_status(job.migration_id, "error");
+    {
+        let mut state = shared.lock();
+        state.set_migration_status(job.migration_id, "error");
+        state.finish_event(&job.server_id, &job.request_id, "cold_migrate", false);
+    }
     pause(shared, |t| t.scheduler_failure * 2 / 5).await;
     let mut state = shared.lock();
     state.update_server(&job.server_id, |s| {
@@ -141,6 +174,7 @@ fn begin_prep(state: &mut State, job: &ColdMigration, dest: &str) {
         m.dest_node = Some(dest.to_string());
         m.dest_host = Some("192.168.0.1".to_string());
     });
+    state.finish_event(&job.server_id, &job.request_id, "cold_migrate", true);
     state.finish_event(
         &job.server_id,
         &job.request_id,
@@ -234,16 +268,19 @@ fn fail(
                 s.vm_state = s.settled_vm_state;
                 s.task_state = None;
                 s.host = job.source.clone();
+                s.flavor = job.old_flavor;
             });
             state.set_migration_status(job.migration_id, "error");
             state.finish_event(&job.server_id, &job.request_id, event, false);
             None
         }
         FailureKind::Error => {
+            // A failed resize keeps (or gets back) its old flavor, as real Nova's does.
             state.update_server(&job.server_id, |s| {
                 s.vm_state = "error";
                 s.task_state = None;
                 s.host = host.to_string();
+                s.flavor = job.old_flavor;
             });
             let message = format!(
                 "Migration error: injected driver failure in {} on {host}",
@@ -280,17 +317,20 @@ pub(crate) async fn run_confirm(shared: Arc<Shared>, job: Settle) {
     );
 }
 
-/// `revertResize`: `REVERT_RESIZE` on the destination, then on the source, then the original
-/// status on the source.
+/// `revertResize`: `REVERT_RESIZE` on the destination (new flavor), then on the source (old
+/// flavor), then the original status on the source.
 pub(crate) async fn run_revert(shared: Arc<Shared>, job: Settle) {
     pause(&shared, |t| t.revert / 2).await;
     {
         let mut state = shared.lock();
-        let source = state
+        let back = state
             .migration(job.migration_id)
-            .and_then(|m| m.source_compute.clone());
-        if let Some(source) = source {
-            state.update_server(&job.server_id, |s| s.host = source);
+            .and_then(|m| Some((m.source_compute.clone()?, m.old_flavor)));
+        if let Some((source, old_flavor)) = back {
+            state.update_server(&job.server_id, |s| {
+                s.host = source;
+                s.flavor = old_flavor;
+            });
         }
         state.finish_event(
             &job.server_id,

@@ -45,11 +45,22 @@ pub struct Timings {
     pub scheduler_failure: Duration,
     /// Small steps: `os-stop`, `os-start`, the rollback of an aborted live migration.
     pub service_step: Duration,
+    /// Shelve: power off and snapshot (`shelving` on the host) until `SHELVED`.
+    pub shelve: Duration,
+    /// Shelve: the offload (`SHELVED`/`shelving_offloading`) until `SHELVED_OFFLOADED`; the
+    /// host is cleared a quarter of it later.
+    pub shelve_offload: Duration,
+    /// Unshelve: image lookup and scheduling (`SHELVED_OFFLOADED`/`unshelving`, no host).
+    pub unshelve: Duration,
+    /// Unshelve: spawning on the chosen host (`SHELVED_OFFLOADED`/`spawning`) until `ACTIVE`.
+    pub unshelve_spawn: Duration,
 }
 
 impl Timings {
-    /// Timings measured on a small real cloud: migrate → `VERIFY_RESIZE` ≈ 1.2 s, confirm 0.4 s,
-    /// revert 0.6 s, live migration ≈ 1.2 s, scheduler failure ≈ 1 s.
+    /// Timings measured on a small real cloud: migrate (or resize) → `VERIFY_RESIZE` ≈ 1.2 s,
+    /// confirm 0.4 s, revert 0.6 s, live migration ≈ 1.2 s, scheduler failure ≈ 1 s; shelve
+    /// ≈ 0.15 s and unshelve ≈ 0.4 s as recorded on the real-Nova harness
+    /// (`recordings/server-actions-34.md`).
     pub fn realistic() -> Self {
         Timings {
             resize_prep: Duration::from_millis(300),
@@ -61,6 +72,10 @@ impl Timings {
             live_copy: Duration::from_millis(800),
             scheduler_failure: Duration::from_millis(1000),
             service_step: Duration::from_millis(150),
+            shelve: Duration::from_millis(80),
+            shelve_offload: Duration::from_millis(70),
+            unshelve: Duration::from_millis(350),
+            unshelve_spawn: Duration::from_millis(60),
         }
     }
 
@@ -76,10 +91,15 @@ impl Timings {
             live_copy: Duration::from_millis(40),
             scheduler_failure: Duration::from_millis(30),
             service_step: Duration::from_millis(15),
+            shelve: Duration::from_millis(20),
+            shelve_offload: Duration::from_millis(20),
+            unshelve: Duration::from_millis(30),
+            unshelve_spawn: Duration::from_millis(15),
         }
     }
 
-    /// Time from an accepted `migrate` to `VERIFY_RESIZE`, the number benchmarks subtract.
+    /// Time from an accepted `migrate` (or `resize`) to `VERIFY_RESIZE`, the number benchmarks
+    /// subtract.
     pub fn migrate_to_verify(&self) -> Duration {
         self.resize_prep + self.resize_migrate + self.resize_finish
     }
@@ -107,10 +127,13 @@ pub struct ServerSpec {
     pub user_id: String,
     /// Display name.
     pub name: String,
+    /// Its flavor's id (one of [`crate::FLAVORS`]; an unknown id means `m1.tiny`).
+    pub flavor_id: String,
 }
 
 impl ServerSpec {
-    /// An `ACTIVE` server on `host`, owned by project `demo` and user `admin`.
+    /// An `ACTIVE` server on `host` with flavor `m1.tiny`, owned by project `demo` and user
+    /// `admin`.
     pub fn active(host: &str) -> Self {
         Self::new(host, PowerStatus::Active)
     }
@@ -123,6 +146,12 @@ impl ServerSpec {
     /// The same server with another display name.
     pub fn named(mut self, name: &str) -> Self {
         self.name = name.to_string();
+        self
+    }
+
+    /// The same server with another flavor (an id of [`crate::FLAVORS`], e.g. `"2"`).
+    pub fn with_flavor(mut self, flavor_id: &str) -> Self {
+        self.flavor_id = flavor_id.to_string();
         self
     }
 
@@ -141,6 +170,7 @@ impl ServerSpec {
             project_id: "demo".to_string(),
             user_id: "admin".to_string(),
             name: format!("server-{}", &tag[..8]),
+            flavor_id: "1".to_string(),
         }
     }
 }

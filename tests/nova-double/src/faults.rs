@@ -50,14 +50,19 @@ pub enum Fault {
 /// A step of the virt driver that a [`Fault::DriverFailure`] can break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DriverStep {
-    /// Cold migration, on the source: copying the disk away.
+    /// Cold migration or resize, on the source: copying the disk away.
     MigrateDiskAndPowerOff,
-    /// Cold migration, on the destination: bringing the server up.
+    /// Cold migration or resize, on the destination: bringing the server up (an `Error` leaves
+    /// a resized server in `ERROR` with its old flavor).
     FinishMigration,
     /// Live migration pre-check on the destination.
     CheckCanLiveMigrateDestination,
     /// Live migration: the copy itself.
     LiveMigration,
+    /// Shelve, on the host: the snapshot (the real harness's `snapshot:error`). Either kind
+    /// ends the same way: the server is back in its status with no task, the `shelve` action
+    /// says `Error`, and no fault is shown (the server is not in `ERROR`).
+    Snapshot,
 }
 
 impl DriverStep {
@@ -68,6 +73,7 @@ impl DriverStep {
             DriverStep::FinishMigration => "finish_migration",
             DriverStep::CheckCanLiveMigrateDestination => "check_can_live_migrate_destination",
             DriverStep::LiveMigration => "live_migration",
+            DriverStep::Snapshot => "snapshot",
         }
     }
 }

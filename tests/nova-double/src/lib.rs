@@ -1,8 +1,10 @@
 //! A test double of the OpenStack compute API (Nova 34, microversions 2.1–2.104) for everything
-//! a server-migration tool uses: servers, cold and live migration, confirm/revert, migrations,
-//! services, hypervisors and instance actions.
+//! a server-migration tool uses: servers, cold and live migration, resize, confirm/revert,
+//! shelve/unshelve, stop/start, server metadata, flavors, migrations, services, hypervisors and
+//! instance actions.
 //!
-//! It answers like the recorded session with real Nova in `tests/nova-double/recordings/compute-api-34.md`: the same
+//! It answers like the recorded sessions with real Nova in `tests/nova-double/recordings/`
+//! (`compute-api-34.md`, `server-actions-34.md`): the same
 //! status codes, bodies, messages, headers and state transitions, with configurable delays and
 //! injectable faults. Everything lives in memory; it serves on `127.0.0.1` and stops when dropped.
 //!
@@ -25,18 +27,22 @@ mod clock;
 mod cold;
 mod config;
 mod faults;
+mod flavors;
 mod hypervisors;
 mod live;
 mod live_flow;
+mod metadata;
 mod migrate;
 mod migrations;
 mod name_filter;
 mod pyjson;
+mod resize;
 mod routes;
 mod schema;
 pub mod server;
 mod servers;
 mod services;
+mod shelve;
 mod state;
 mod views;
 mod wire;
@@ -49,6 +55,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{Config, PowerStatus, ServerSpec, Timings};
 pub use faults::{DriverStep, FailureKind, Fault};
+pub use flavors::{FLAVORS, Flavor};
 pub use views::{InstanceActionView, MigrationView, RecordedRequest, ServerView};
 
 use state::Shared;
@@ -122,6 +129,8 @@ impl NovaDouble {
             tenant_id: s.project_id.clone(),
             user_id: s.user_id.clone(),
             fault: s.fault.clone().filter(|_| s.vm_state == "error"),
+            flavor_id: s.flavor.id.to_string(),
+            metadata: s.metadata.clone(),
         })
     }
 

@@ -1,4 +1,5 @@
-//! The cold-migration server actions: `migrate`, `confirmResize`, `revertResize`. Checks run in
+//! The cold-migration server actions: `migrate`, `confirmResize`, `revertResize` (which settle a
+//! `resize` too, see [`crate::resize`]). Checks run in
 //! Nova's order (schema 400 → server 404 → policy 403 → state 409 → host 400); the work itself
 //! runs in [`crate::cold`].
 
@@ -44,7 +45,7 @@ pub(crate) fn migrate(
             )));
         }
     }
-    let job = ColdMigration::accept(&mut state, ctx, id, source, requested);
+    let job = ColdMigration::accept(&mut state, ctx, id, source, requested, None);
     drop(state);
     tokio::spawn(cold::run_migration(shared.clone(), job));
     Ok(Reply::accepted())
@@ -115,15 +116,17 @@ pub(crate) fn revert_resize(
     Ok(Reply::accepted())
 }
 
-/// The cold migration waiting for confirmation; Nova answers 400 when a confirm or revert is
-/// already under way.
+/// The cold migration or resize waiting for confirmation; Nova answers 400 when a confirm or
+/// revert is already under way.
 fn finished_migration(state: &State, id: &str) -> Result<u64, ApiError> {
     state
         .migrations
         .iter()
         .rev()
         .find(|m| {
-            m.instance_uuid == id && m.migration_type == "migration" && m.status == "finished"
+            m.instance_uuid == id
+                && matches!(m.migration_type, "migration" | "resize")
+                && m.status == "finished"
         })
         .map(|m| m.id)
         .ok_or_else(|| ApiError::bad_request("Instance has not been resized."))

@@ -39,11 +39,11 @@ pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiErro
 /// from 2.23, `uuid` from 2.59, `project_id`/`user_id` from 2.80.
 fn os_migration_json(ctx: &Ctx<'_>, migration: &Migration) -> Value {
     let mut body = json!({
-        // Real Nova 34 shows these too (the double has one flavor, id 1).
+        // Real Nova 34 shows these too: the flavors' database ids.
         "created_at": crate::clock::iso_micros(migration.created_at),
         "updated_at": crate::clock::iso_micros(migration.updated_at),
-        "old_instance_type_id": 1,
-        "new_instance_type_id": 1,
+        "old_instance_type_id": migration.old_flavor.db_id,
+        "new_instance_type_id": migration.new_flavor.db_id,
         "dest_compute": migration.dest_compute,
         "dest_host": migration.dest_host,
         "dest_node": migration.dest_node,

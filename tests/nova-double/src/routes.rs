@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, Auth, Ctx, Reply, parse_query, requested_version};
 use crate::state::Shared;
-use crate::{actions, hypervisors, live, migrations, servers, services};
+use crate::{actions, flavors, hypervisors, live, metadata, migrations, servers, services};
 
 /// What the HTTP layer writes back: a status, an optional JSON body, and the microversion to
 /// announce in `OpenStack-API-Version` (only on API answers).
@@ -117,10 +117,19 @@ fn route(
         ("GET", ["servers", id, "migrations"]) => live::list_in_progress(ctx, shared, id),
         ("GET", ["servers", id, "migrations", mid]) => live::show_in_progress(ctx, shared, id, mid),
         ("DELETE", ["servers", id, "migrations", mid]) => live::abort(ctx, shared, id, mid),
+        ("GET", ["servers", id, "metadata"]) => metadata::index(ctx, shared, id),
+        ("POST", ["servers", id, "metadata"]) => metadata::create(ctx, shared, id),
+        ("PUT", ["servers", id, "metadata"]) => metadata::update_all(ctx, shared, id),
+        ("GET", ["servers", id, "metadata", key]) => metadata::show(ctx, shared, id, key),
+        ("PUT", ["servers", id, "metadata", key]) => metadata::update(ctx, shared, id, key),
+        ("DELETE", ["servers", id, "metadata", key]) => metadata::delete(ctx, shared, id, key),
         ("GET", ["servers", id, "os-instance-actions"]) => actions::list(ctx, shared, id),
         ("GET", ["servers", id, "os-instance-actions", request]) => {
             actions::show(ctx, shared, id, request)
         }
+        ("GET", ["flavors"]) => flavors::list(ctx, shared, false),
+        ("GET", ["flavors", "detail"]) => flavors::list(ctx, shared, true),
+        ("GET", ["flavors", id]) => flavors::show(ctx, shared, id),
         ("GET", ["os-migrations"]) => migrations::list(ctx, shared),
         ("GET", ["os-services"]) => services::list(ctx, shared),
         ("PUT", ["os-services", id]) => services::update(ctx, shared, id),

@@ -1,5 +1,6 @@
 //! `GET /servers[/detail]`, `GET /servers/{id}`, `POST /servers/{id}/action` dispatch, and the
-//! power actions `os-stop` / `os-start`.
+//! power actions `os-stop` / `os-start`. A server with no host (shelved and offloaded) shows
+//! `null` host fields, an empty `hostId` and an empty `host_status`.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use crate::api::{ApiError, Ctx, Reply, check_state};
 use crate::clock::{iso_micros, iso_seconds};
 use crate::name_filter::NameFilter;
 use crate::state::{Server, Shared};
-use crate::{live, migrate};
+use crate::{flavors, live, migrate, resize, shelve};
 
 /// `GET /servers/{id}`.
 pub(crate) fn show(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Reply, ApiError> {
@@ -55,16 +56,16 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
     let mut body = json!({
         "accessIPv4": "", "accessIPv6": "", "addresses": {}, "config_drive": "", "key_name": null,
         "created": iso_seconds(server.created),
-        "flavor": flavor_json(ctx),
+        "flavor": flavors::server_flavor_json(ctx, server.flavor),
         "hostId": host_id(server),
         "image": {"id": IMAGE_ID, "links": [{"rel": "bookmark", "href": format!("{base}/images/{IMAGE_ID}")}]},
         "links": [
             {"rel": "self", "href": format!("{base}/v2.1/servers/{}", server.id)},
             {"rel": "bookmark", "href": format!("{base}/servers/{}", server.id)}
         ],
-        "metadata": {}, "progress": 0,
+        "metadata": server.metadata,
         "OS-DCF:diskConfig": "MANUAL",
-        "OS-EXT-AZ:availability_zone": "nova",
+        "OS-EXT-AZ:availability_zone": if server.host.is_empty() { "" } else { "nova" },
         "OS-SRV-USG:launched_at": iso_micros(server.created),
         "OS-SRV-USG:terminated_at": null,
         "OS-EXT-STS:power_state": server.power_state,
@@ -78,6 +79,18 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
         "updated": iso_seconds(server.updated),
         "user_id": server.user_id,
     });
+    // Nova shows `progress` in these statuses only (its view's `_progress_statuses`).
+    let progress = [
+        "ACTIVE",
+        "BUILD",
+        "REBUILD",
+        "RESIZE",
+        "VERIFY_RESIZE",
+        "MIGRATING",
+    ];
+    if progress.contains(&server.status()) {
+        body["progress"] = json!(0);
+    }
     add_versioned(ctx, &mut body);
     if ctx.auth.is_admin() {
         add_admin_fields(ctx, server, &mut body);
@@ -94,18 +107,13 @@ pub(crate) fn server_json(ctx: &Ctx<'_>, server: &Server) -> Value {
     body
 }
 
-/// From 2.47 the flavor is embedded; before, a reference.
-fn flavor_json(ctx: &Ctx<'_>) -> Value {
-    if ctx.at_least(47) {
-        json!({"vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0, "original_name": "m1.tiny", "extra_specs": {}})
-    } else {
-        json!({"id": "1", "links": [{"rel": "bookmark", "href": format!("{}/flavors/1", ctx.base)}]})
-    }
-}
-
-/// Nova's `hostId`: SHA-224 of the project and the host, so tenants can tell hosts apart.
+/// Nova's `hostId`: SHA-224 of the project and the host, so tenants can tell hosts apart; empty
+/// without a host.
 fn host_id(server: &Server) -> String {
     use sha2::{Digest, Sha224};
+    if server.host.is_empty() {
+        return String::new();
+    }
     let digest = Sha224::digest(format!("{}{}", server.project_id, server.host).as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -127,8 +135,9 @@ fn add_versioned(ctx: &Ctx<'_>, body: &mut Value) {
 }
 
 fn add_admin_fields(ctx: &Ctx<'_>, server: &Server, body: &mut Value) {
-    body["OS-EXT-SRV-ATTR:host"] = json!(server.host);
-    body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!(server.host);
+    let host = Some(&server.host).filter(|h| !h.is_empty());
+    body["OS-EXT-SRV-ATTR:host"] = json!(host);
+    body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!(host);
     body["OS-EXT-SRV-ATTR:instance_name"] = json!(format!("instance-{:08x}", server.number));
     if ctx.at_least(3) {
         let extended = json!({
@@ -142,7 +151,7 @@ fn add_admin_fields(ctx: &Ctx<'_>, server: &Server, body: &mut Value) {
         }
     }
     if ctx.at_least(16) {
-        body["host_status"] = json!("UP");
+        body["host_status"] = json!(if host.is_some() { "UP" } else { "" });
     }
 }
 
@@ -158,6 +167,10 @@ pub(crate) fn action(ctx: &Ctx<'_>, shared: &Arc<Shared>, id: &str) -> Result<Re
         "confirmResize" => migrate::confirm_resize(ctx, shared, id),
         "revertResize" => migrate::revert_resize(ctx, shared, id),
         "os-migrateLive" => live::migrate_live(ctx, shared, id, value),
+        "resize" => resize::resize(ctx, shared, id, value),
+        "shelve" => shelve::shelve(ctx, shared, id),
+        "shelveOffload" => shelve::shelve_offload(ctx, shared, id),
+        "unshelve" => shelve::unshelve(ctx, shared, id, value),
         "os-stop" => change_power(ctx, shared, id, &STOP),
         "os-start" => change_power(ctx, shared, id, &START),
         other => Err(ApiError::bad_request(format!(
@@ -206,6 +219,10 @@ fn change_power(
 ) -> Result<Reply, ApiError> {
     let mut state = shared.lock();
     let server = ctx.visible_server(&state, id)?;
+    // Nova checks the host (`check_instance_host`) before the state.
+    if server.host.is_empty() {
+        return Err(ApiError::conflict(format!("Instance {id} is not ready")));
+    }
     check_state(server, change.action, change.from, &[None])?;
     state.update_server(id, |s| s.task_state = Some(change.task));
     state.start_action(id, change.action, ctx.request_id, &ctx.auth.requester());

@@ -1,5 +1,6 @@
 //! `GET /os-services` and `PUT /os-services/{id}` (2.53+): the compute hosts' `nova-compute`
-//! services as an operator (or a pre-condition check) sees them.
+//! services as an operator (or a pre-condition check) sees them, after the conductor and the
+//! scheduler (listed, always up and enabled; the double does not update them).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,21 +12,48 @@ use crate::api::{ApiError, Ctx, Reply};
 use crate::clock::iso_micros;
 use crate::pyjson::py_repr;
 use crate::schema::{boolean_ish, invalid, no_additional_in_body, type_error};
-use crate::state::{Host, Shared};
+use crate::state::{Host, INTERNAL_SERVICES, Shared};
 
-/// `GET /os-services?binary=…&host=…` (admin). Every host runs one `nova-compute`.
+/// `GET /os-services?binary=…&host=…` (admin): the conductor and the scheduler, then one
+/// `nova-compute` per host, as real Nova 34 lists them.
 pub(crate) fn list(ctx: &Ctx<'_>, shared: &Arc<Shared>) -> Result<Reply, ApiError> {
     ctx.require_admin("os_compute_api:os-services:list")?;
-    let compute = ctx.query("binary").is_none_or(|b| b == "nova-compute");
+    let wanted = |binary: &str, host: &str| {
+        ctx.query("binary").is_none_or(|b| b == binary)
+            && ctx.query("host").is_none_or(|h| h == host)
+    };
     let state = shared.lock();
-    let services: Vec<Value> = state
+    let internal = INTERNAL_SERVICES
+        .iter()
+        .zip(&state.internal_service_uuids)
+        .enumerate()
+        .filter(|(_, ((binary, host), _))| wanted(binary, host))
+        .map(|(index, ((binary, host), uuid))| {
+            let id = if ctx.at_least(53) {
+                json!(uuid)
+            } else {
+                json!(index + 1)
+            };
+            internal_json(ctx, id, binary, host)
+        });
+    let computes = state
         .hosts
         .iter()
-        .filter(|_| compute)
-        .filter(|h| ctx.query("host").is_none_or(|name| name == h.name))
-        .map(|h| service_json(ctx, h))
-        .collect();
+        .filter(|h| wanted("nova-compute", &h.name))
+        .map(|h| service_json(ctx, h));
+    let services: Vec<Value> = internal.chain(computes).collect();
     Ok(Reply::ok(json!({ "services": services })))
+}
+
+fn internal_json(ctx: &Ctx<'_>, id: Value, binary: &str, host: &str) -> Value {
+    let mut body = json!({
+        "binary": binary, "disabled_reason": null, "host": host, "id": id, "state": "up",
+        "status": "enabled", "updated_at": iso_micros(SystemTime::now()), "zone": "internal",
+    });
+    if ctx.at_least(11) {
+        body["forced_down"] = json!(false);
+    }
+    body
 }
 
 fn service_json(ctx: &Ctx<'_>, host: &Host) -> Value {

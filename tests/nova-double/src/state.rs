@@ -1,7 +1,7 @@
 //! The in-memory cloud: hosts, servers, migrations, instance actions, faults and the request log.
 //! One `std::sync::Mutex` guards it; nobody holds it across an `.await`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -10,7 +10,15 @@ use uuid::Uuid;
 
 use crate::config::{Config, PowerStatus, ServerSpec, Timings};
 use crate::faults::FaultBook;
+use crate::flavors::{self, Flavor};
 use crate::views::RecordedRequest;
+
+/// The control-plane services real Nova lists before the computes: `(binary, host)`; their
+/// integer ids are 1 and 2, zone `internal`.
+pub(crate) const INTERNAL_SERVICES: [(&str, &str); 2] = [
+    ("nova-conductor", "conductor"),
+    ("nova-scheduler", "scheduler"),
+];
 
 /// How many requests the log keeps (the oldest go first), so a long demo does not grow forever.
 const REQUEST_LOG_LIMIT: usize = 100_000;
@@ -31,6 +39,7 @@ impl Shared {
                 server_order: Vec::new(),
                 migrations: Vec::new(),
                 faults: FaultBook::default(),
+                internal_service_uuids: INTERNAL_SERVICES.map(|_| Uuid::new_v4().to_string()),
                 timings: config.timings,
                 requests: VecDeque::new(),
             }),
@@ -56,6 +65,8 @@ pub(crate) struct State {
     /// Oldest first; a migration's id is its index + 1.
     pub(crate) migrations: Vec<Migration>,
     pub(crate) faults: FaultBook,
+    /// The UUIDs of [`INTERNAL_SERVICES`].
+    pub(crate) internal_service_uuids: [String; 2],
     pub(crate) timings: Timings,
     pub(crate) requests: VecDeque<RecordedRequest>,
 }
@@ -64,7 +75,11 @@ pub(crate) struct State {
 #[derive(Debug)]
 pub(crate) struct Host {
     pub(crate) name: String,
+    /// The service's integer id (before 2.53): 3, 4, … as in real Nova, where the conductor
+    /// and the scheduler registered first (1 and 2).
     pub(crate) service_id: usize,
+    /// The hypervisor's integer id (before 2.53): 1, 2, …
+    pub(crate) hypervisor_id: usize,
     pub(crate) service_uuid: String,
     pub(crate) hypervisor_uuid: String,
     pub(crate) enabled: bool,
@@ -78,7 +93,8 @@ impl Host {
     fn new((index, name): (usize, &String)) -> Self {
         Host {
             name: name.clone(),
-            service_id: index + 1,
+            service_id: index + 1 + INTERNAL_SERVICES.len(),
+            hypervisor_id: index + 1,
             service_uuid: Uuid::new_v4().to_string(),
             hypervisor_uuid: Uuid::new_v4().to_string(),
             enabled: true,
@@ -125,6 +141,10 @@ pub(crate) struct Server {
     pub(crate) number: usize,
     /// The vm_state a resize returns to (`active` or `stopped`).
     pub(crate) settled_vm_state: &'static str,
+    /// Its flavor: the new one from `resize_finish` on, the old one again after a revert.
+    pub(crate) flavor: &'static Flavor,
+    /// `metadata`, ordered by key as Nova's JSON shows it.
+    pub(crate) metadata: BTreeMap<String, String>,
     pub(crate) actions: Vec<InstanceAction>,
 }
 
@@ -138,6 +158,8 @@ impl Server {
             ("active", _) => "ACTIVE",
             ("stopped", _) => "SHUTOFF",
             ("resized", _) => "VERIFY_RESIZE",
+            ("shelved", _) => "SHELVED",
+            ("shelved_offloaded", _) => "SHELVED_OFFLOADED",
             ("error", _) => "ERROR",
             _ => "UNKNOWN",
         }
@@ -159,6 +181,9 @@ pub(crate) struct Migration {
     pub(crate) dest_host: Option<String>,
     pub(crate) project_id: String,
     pub(crate) user_id: String,
+    /// The server's flavor before and after (the same but for a resize).
+    pub(crate) old_flavor: &'static Flavor,
+    pub(crate) new_flavor: &'static Flavor,
     /// When the record was created and last changed.
     pub(crate) created_at: SystemTime,
     pub(crate) updated_at: SystemTime,
@@ -216,6 +241,8 @@ impl State {
             created: SystemTime::now(),
             number: self.server_order.len() + 1,
             settled_vm_state: vm_state,
+            flavor: flavors::find(&spec.flavor_id).unwrap_or(flavors::DEFAULT_FLAVOR),
+            metadata: BTreeMap::new(),
             actions: Vec::new(),
         };
         self.servers.insert(id.clone(), server);
@@ -245,6 +272,28 @@ impl State {
             .map(|h| h.name.clone())
     }
 
+    /// The scheduler for a resize: like [`State::pick_destination`], among the hosts with room
+    /// for `flavor`.
+    pub(crate) fn pick_destination_with_room(
+        &self,
+        source: &str,
+        flavor: &Flavor,
+    ) -> Option<String> {
+        let load = |host: &str| self.servers.values().filter(|s| s.host == host).count();
+        self.hosts
+            .iter()
+            .filter(|h| h.name != source && h.available())
+            .filter(|h| crate::hypervisors::has_room(self, &h.name, flavor))
+            .min_by_key(|h| load(&h.name))
+            .map(|h| h.name.clone())
+    }
+
+    /// The scheduler for a server that has no host (unshelve): any available host, the one
+    /// with the fewest servers first.
+    pub(crate) fn pick_any_host(&self) -> Option<String> {
+        self.pick_destination("")
+    }
+
     /// Changes a server (if it still exists) and stamps its `updated`.
     pub(crate) fn update_server(&mut self, id: &str, change: impl FnOnce(&mut Server)) {
         if let Some(server) = self.servers.get_mut(id) {
@@ -263,6 +312,10 @@ impl State {
         requester: &Requester,
     ) -> u64 {
         let id = self.migrations.len() as u64 + 1;
+        let flavor = self
+            .servers
+            .get(server_id)
+            .map_or(flavors::DEFAULT_FLAVOR, |s| s.flavor);
         self.migrations.push(Migration {
             id,
             uuid: Uuid::new_v4().to_string(),
@@ -276,6 +329,8 @@ impl State {
             dest_host: None,
             project_id: requester.project_id.clone(),
             user_id: requester.user_id.clone(),
+            old_flavor: flavor,
+            new_flavor: flavor,
             created_at: SystemTime::now(),
             updated_at: SystemTime::now(),
             abort: Arc::new(Notify::new()),

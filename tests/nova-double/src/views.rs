@@ -7,9 +7,9 @@ pub struct ServerView {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// `OS-EXT-SRV-ATTR:host`.
+    /// `OS-EXT-SRV-ATTR:host`; empty while shelved and offloaded (Nova shows `null`).
     pub host: String,
-    /// API status, e.g. `ACTIVE`, `RESIZE`, `VERIFY_RESIZE`, `ERROR`.
+    /// API status, e.g. `ACTIVE`, `RESIZE`, `VERIFY_RESIZE`, `SHELVED_OFFLOADED`, `ERROR`.
     pub status: String,
     /// `OS-EXT-STS:vm_state`, e.g. `active`, `stopped`, `resized`, `error`.
     pub vm_state: String,
@@ -23,6 +23,10 @@ pub struct ServerView {
     pub user_id: String,
     /// The `fault.message` shown while the server is in `ERROR`.
     pub fault: Option<String>,
+    /// Its flavor's id (one of [`crate::FLAVORS`]); changed by a resize.
+    pub flavor_id: String,
+    /// Its `metadata`.
+    pub metadata: std::collections::BTreeMap<String, String>,
 }
 
 /// A migration record as `GET /os-migrations` shows it.

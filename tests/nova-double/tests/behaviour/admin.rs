@@ -146,6 +146,30 @@ async fn put_disables_a_service_with_its_reason() {
 }
 
 #[tokio::test]
+async fn disabling_again_without_a_reason_clears_it_and_enabling_keeps_none() {
+    // As recorded in server-actions-34.md, section 10.
+    let nova = start().await;
+    let reason = r#"{"status": "disabled", "disabled_reason": "maintenance"}"#;
+    update_service(&nova, "compute3", reason).await;
+    let again = update_service(&nova, "compute3", r#"{"status": "disabled"}"#).await;
+    let service = &again.json()["service"];
+    assert_eq!(service["status"], "disabled");
+    assert!(service["disabled_reason"].is_null());
+    let enabled = update_service(&nova, "compute3", r#"{"status": "enabled"}"#).await;
+    assert_eq!(enabled.json()["service"]["status"], "enabled");
+    assert!(enabled.json()["service"]["disabled_reason"].is_null());
+    let listed = get(
+        &nova,
+        "/os-services?binary=nova-compute&host=compute3",
+        "compute 2.53",
+    )
+    .await
+    .json();
+    assert_eq!(listed["services"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["services"][0]["host"], "compute3");
+}
+
+#[tokio::test]
 async fn scheduler_avoids_a_service_disabled_with_put() {
     let nova = start().await;
     update_service(&nova, "compute1", r#"{"status": "disabled"}"#).await;
@@ -176,10 +200,44 @@ async fn enabling_a_service_with_a_reason_is_400() {
 #[tokio::test]
 async fn services_have_integer_ids_before_2_53() {
     let nova = start().await;
+    // Real Nova 34 numbers the conductor 1, the scheduler 2, then compute1 3 (os-hypervisors.md).
     let list = get(&nova, "/os-services?host=compute2", "compute 2.52")
         .await
         .json();
-    assert_eq!(list["services"][0]["id"], 2);
+    assert_eq!(list["services"][0]["id"], 4);
+}
+
+#[tokio::test]
+async fn the_conductor_and_the_scheduler_come_first_in_the_whole_list() {
+    // As recorded in server-actions-34.md, section I.
+    let nova = start().await;
+    let list = get(&nova, "/os-services", "compute 2.53").await.json();
+    let services = list["services"].as_array().expect("services");
+    let rows: Vec<(&str, &str, &str)> = services
+        .iter()
+        .map(|s| {
+            let text = |key: &str| s[key].as_str().expect("a string");
+            (text("binary"), text("host"), text("zone"))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("nova-conductor", "conductor", "internal"),
+            ("nova-scheduler", "scheduler", "internal"),
+            ("nova-compute", "compute1", "nova"),
+            ("nova-compute", "compute2", "nova"),
+            ("nova-compute", "compute3", "nova"),
+        ]
+    );
+    let conductor = get(&nova, "/os-services?binary=nova-conductor", "compute 2.53")
+        .await
+        .json();
+    assert_eq!(conductor["services"].as_array().map(Vec::len), Some(1));
+    let old = get(&nova, "/os-services?binary=nova-scheduler", "compute 2.1")
+        .await
+        .json();
+    assert_eq!(old["services"][0]["id"], 2);
 }
 
 #[tokio::test]
@@ -248,10 +306,19 @@ async fn instance_action_of_a_failed_migration_says_error_with_its_events() {
     assert_eq!(newest["request_id"], request_id.as_str());
     let path = format!("/servers/{id}/os-instance-actions/{request_id}");
     let shown = get(&nova, &path, "compute 2.84").await.json();
-    let event = &shown["instanceAction"]["events"][0];
+    // Newest first, as Nova lists them: the conductor's task inside its migrate_server.
+    let events: Vec<(Option<&str>, Option<&str>)> = shown["instanceAction"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| (e["event"].as_str(), e["result"].as_str()))
+        .collect();
     assert_eq!(
-        (event["event"].as_str(), event["result"].as_str()),
-        (Some("conductor_migrate_server"), Some("Error"))
+        events,
+        [
+            (Some("cold_migrate"), Some("Error")),
+            (Some("conductor_migrate_server"), Some("Error"))
+        ]
     );
 }
 

@@ -44,6 +44,35 @@ async fn a_server_shows_the_fields_real_nova_34_shows() {
 }
 
 #[tokio::test]
+async fn progress_is_shown_in_nova_s_progress_statuses_only() {
+    // Counted on real Nova 34 at 2.80 as admin (server-actions-34.md): 43 fields when ACTIVE,
+    // RESIZE or VERIFY_RESIZE, 42 when SHUTOFF or SHELVED_OFFLOADED (no `progress`).
+    let nova = start().await;
+    let active = nova.add_server(ServerSpec::active("compute1"));
+    let shutoff = nova.add_server(ServerSpec::shutoff("compute1"));
+    let shelved = nova.add_server(ServerSpec::active("compute2"));
+    action(&nova, &shelved, "compute 2.80", r#"{"shelve": null}"#).await;
+    crate::common::wait_for(&nova, &shelved, |s| {
+        s.status == "SHELVED_OFFLOADED" && s.host.is_empty()
+    })
+    .await;
+    for (id, fields, progress) in [
+        (active, 43, true),
+        (shutoff, 42, false),
+        (shelved, 42, false),
+    ] {
+        let body = get(&nova, &format!("/servers/{id}"), "compute 2.80")
+            .await
+            .json();
+        let server = body["server"].as_object().expect("a server");
+        assert_eq!(
+            (server.len(), server.contains_key("progress")),
+            (fields, progress)
+        );
+    }
+}
+
+#[tokio::test]
 async fn api_path_without_token_is_401() {
     let nova = start().await;
     let answer = send(&nova, "GET", "/v2.1/servers", &[], "").await;

@@ -242,3 +242,37 @@ pub async fn raw_exchange(stream: &TcpStream, request: &str) -> std::io::Result<
     }
     Ok(received)
 }
+
+/// `METHOD /v2.1{path}` as `token` at `version` with `body` (`""` for none).
+pub async fn request(
+    double: &NovaDouble,
+    method: &str,
+    path: &str,
+    token: &str,
+    version: &str,
+    body: &str,
+) -> Answer {
+    let headers = api_headers(token, version);
+    send(double, method, &format!("/v2.1{path}"), &headers, body).await
+}
+
+/// The events of the server's newest instance action, newest first as Nova lists them:
+/// `(event, result)`.
+pub async fn newest_action_events(double: &NovaDouble, id: &str) -> Vec<(String, Option<String>)> {
+    let newest = double
+        .instance_actions(id)
+        .into_iter()
+        .next()
+        .expect("an instance action");
+    let path = format!("/servers/{id}/os-instance-actions/{}", newest.request_id);
+    let shown = get(double, &path, "compute 2.80").await.json();
+    shown["instanceAction"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            let name = e["event"].as_str().expect("an event name").to_string();
+            (name, e["result"].as_str().map(str::to_string))
+        })
+        .collect()
+}
