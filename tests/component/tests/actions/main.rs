@@ -6,6 +6,8 @@ mod harness;
 
 mod family;
 mod nop;
+mod resize;
 mod service_state;
+mod shelve;
 mod sleep;
 mod stop;

@@ -131,7 +131,9 @@ async fn resize_confirms_records_the_old_flavor_and_revert_resizes_back() {
         .collect();
     assert_eq!(resizes[0]["status"], "confirmed", "{resizes:?}");
     assert!(matches!(
-        bench.run_action("resize", Phase::PostCondition, &params).await,
+        bench
+            .run_action("resize", Phase::PostCondition, &params)
+            .await,
         Ok(PhaseOutput::Done)
     ));
 
@@ -139,7 +141,10 @@ async fn resize_confirms_records_the_old_flavor_and_revert_resizes_back() {
     let server = bench.server(&id).await;
     assert_eq!(server["flavor"]["original_name"], "m1.tiny");
     assert_eq!(server["status"], "ACTIVE");
-    assert!(server["metadata"].get("watcher:previous_flavor").is_none(), "{server}");
+    assert!(
+        server["metadata"].get("watcher:previous_flavor").is_none(),
+        "{server}"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +183,9 @@ async fn shelve_offloads_revert_unshelves_and_nova_refuses_a_resized_server() {
     let server = bench.server(&id).await;
     assert_eq!(server["status"], "SHELVED_OFFLOADED");
     assert!(matches!(
-        bench.run_action("shelve", Phase::PreCondition, &params).await,
+        bench
+            .run_action("shelve", Phase::PreCondition, &params)
+            .await,
         Ok(PhaseOutput::Readiness(Readiness::Skip(_)))
     ));
     outcome(bench.run_action("shelve", Phase::Revert, &params).await);
