@@ -129,6 +129,14 @@ pub fn skipped(result: PhaseResult) -> String {
     }
 }
 
+/// Asserts a validate or post-condition passed.
+pub fn done(result: PhaseResult) {
+    match result {
+        Ok(PhaseOutput::Done) => {}
+        other => panic!("expected done, got {other:?}"),
+    }
+}
+
 /// Asserts a pre-condition said proceed.
 pub fn proceeds(result: PhaseResult) {
     match result {

@@ -47,16 +47,15 @@ async fn disables_the_service_with_watchers_reason() {
         "enabled",
         "only compute2 changed"
     );
-    assert!(matches!(
+    done(
         bench
             .run(
                 "change_nova_service_state",
                 PostCondition,
-                &disable("compute2")
+                &disable("compute2"),
             )
             .await,
-        Ok(_)
-    ));
+    );
     let puts = bench.mutations();
     assert_eq!(puts.len(), 1, "{puts:?}");
     assert!(puts[0].starts_with("PUT /v2.1/os-services/"), "{puts:?}");

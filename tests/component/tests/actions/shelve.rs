@@ -10,17 +10,14 @@ async fn shelves_then_revert_unshelves() {
     let id = bench.active_on("compute2");
     let params = json!({ "resource_id": id });
     proceeds(bench.run("shelve", PreCondition, &params).await);
-    let done = details(bench.run("shelve", Execute, &params).await);
-    assert_eq!(done["status"], "SHELVED_OFFLOADED");
+    let executed = details(bench.run("shelve", Execute, &params).await);
+    assert_eq!(executed["status"], "SHELVED_OFFLOADED");
     let server = bench.server(&id);
     assert_eq!(
         (server.status.as_str(), server.host.as_str()),
         ("SHELVED_OFFLOADED", "")
     );
-    assert!(matches!(
-        bench.run("shelve", PostCondition, &params).await,
-        Ok(_)
-    ));
+    done(bench.run("shelve", PostCondition, &params).await);
     let reason = skipped(bench.run("shelve", PreCondition, &params).await);
     assert!(reason.contains("already shelved"), "{reason}");
     let reverted = details(bench.run("shelve", Revert, &params).await);
