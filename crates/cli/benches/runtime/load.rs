@@ -5,6 +5,35 @@ use crate::table::{Goal, Table, median};
 use std::time::Instant;
 use wasm_action_host::{Runtime, Settings, Source};
 
+/// Every shipped action: its component's size and the time to compile it.
+fn sizes(table: &mut Table, compiles: usize) {
+    for builtin in &builtin_plugins::ALL {
+        let mut compile = Vec::new();
+        for _ in 0..compiles {
+            let uncached = Runtime::with_settings(Settings {
+                max_concurrent_calls: 16,
+                ..Settings::default()
+            })
+            .expect("engine");
+            let started = Instant::now();
+            uncached
+                .load_builtin(builtin.name, builtin.wasm)
+                .expect("compiles");
+            compile.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        table.row(
+            &format!(
+                "1. `{}`: component {} KiB, compiled in",
+                builtin.name,
+                builtin.wasm.len() / 1024
+            ),
+            median(&mut compile),
+            "ms",
+            Goal::None,
+        );
+    }
+}
+
 pub async fn run(table: &mut Table, full: bool) {
     let (compiles, loads, instances) = if full { (5, 50, 2000) } else { (1, 3, 20) };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -27,6 +56,7 @@ pub async fn run(table: &mut Table, full: bool) {
             .expect("compiles");
         compile.push(started.elapsed().as_secs_f64() * 1e3);
     }
+    sizes(table, compiles);
     runtime
         .load("migrate", builtin_plugins::MIGRATE)
         .expect("warms the cache");
