@@ -42,7 +42,7 @@ class Nova:
 
 @pytest.fixture(scope="module")
 def nova():
-    return Nova(11)
+    return Nova(12)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,21 @@ def test_schema_is_a_json_schema_that_accepts_watchers_parameters(migrate):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"migration_type": "cold"}, schema)
     assert set(schema["required"]) >= {"resource_id", "source_node"}
+
+
+def test_every_shipped_action_is_built_in_and_stop_stops_a_server(nova):
+    runtime = wasm_action.Runtime(use_cache=False)
+    for name in ("migrate", "change_nova_service_state", "stop", "resize", "shelve", "nop",
+                 "sleep"):
+        assert runtime.builtin(name).schema()["title"] == name
+    with pytest.raises(ValueError) as raised:
+        runtime.builtin("volume_migrate")
+    assert "change_nova_service_state" in str(raised.value)
+    server, stop = nova.servers[11], runtime.builtin("stop")
+    stop.execute({"resource_id": server}, endpoint=nova.endpoint, token=ADMIN)
+    assert nova.server(server)["status"] == "SHUTOFF"
+    stop.revert({"resource_id": server}, endpoint=nova.endpoint, token=ADMIN)
+    assert nova.server(server)["status"] == "ACTIVE"
 
 
 def test_validate_names_every_wrong_field_and_calls_nothing(migrate):

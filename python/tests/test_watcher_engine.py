@@ -11,6 +11,7 @@ from oslo_concurrency import processutils
 from oslo_config import cfg
 from watcher import conf as watcher_conf  # noqa: F401  (registers Watcher's options)
 from watcher.applier.actions import factory
+from watcher.applier.actions import delete
 from watcher.applier.actions import migration
 from watcher.applier.actions import nop
 from watcher.common import exception
@@ -109,9 +110,10 @@ def test_an_action_type_watcher_does_not_know_is_refused(tmp_path):
 
 
 def test_an_unknown_builtin_is_refused_with_those_there_are(tmp_path):
-    message = refusal(tmp_path, "actions = migrate:builtin:resize")
-    assert message.startswith(f"[{GROUP}] actions = migrate:builtin:resize: "), message
-    assert "no built-in plugin named 'resize'; built in: migrate" in message
+    message = refusal(tmp_path, "actions = migrate:builtin:volume_migrate")
+    assert message.startswith(f"[{GROUP}] actions = migrate:builtin:volume_migrate: "), message
+    assert ("no built-in plugin named 'volume_migrate'; built in: migrate, "
+            "change_nova_service_state, stop, resize, shelve, nop, sleep") in message
 
 
 def test_an_empty_component_is_refused(tmp_path):
@@ -189,20 +191,28 @@ def test_the_factory_makes_migrate_a_sandboxed_migrate_that_reports_itself_as_mi
         f"cold migration of server {server} from compute1 to compute3")
 
 
-def test_the_factory_makes_every_other_type_watchers_own(made):
+def test_the_factory_sandboxes_every_shipped_type_and_leaves_the_others_watchers(made):
     action = made.make_action(record("nop", {"message": "hello"}))
-    assert type(action) is nop.Nop
+    assert type(action) is SandboxedAction
+    assert (action.action_type, action.component) == ("nop", Component(builtin="nop"))
+    assert action.schema == nop.Nop(utils.Struct()).schema
+    server = str(uuid.uuid4())
+    stop = made.make_action(record("stop", {"resource_id": server}))
+    assert (stop.action_type, str(stop.component)) == ("stop", "builtin:stop")
+    assert stop.get_description() == f"stop server {server}"
+    other = made.make_action(record("delete", {"resource_id": server}))
+    assert type(other) is delete.Delete
 
 
 def test_migrate_parameters_are_held_to_watchers_own_schema(made):
-    # The component would default migration_type to live; Watcher's migrate requires it, and so
-    # does the engine's.
+    # Watcher's migrate requires migration_type, and so do the component and the engine.
     params = cold()
     del params["migration_type"]
     with pytest.raises(jsonschema.ValidationError):
         factory.ActionFactory().make_action(record("migrate", params))
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises((exception.Invalid, jsonschema.ValidationError)) as raised:
         made.make_action(record("migrate", params))
+    assert "migration_type" in str(raised.value)
 
 
 def test_migrate_parameters_are_held_to_the_components_validation(made):

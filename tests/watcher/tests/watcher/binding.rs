@@ -13,7 +13,7 @@ use crate::cloud;
 fn python_binding_tests_pass() {
     let Some(cloud) = cloud() else { return };
     let hosts = ["compute1", "compute2", "compute3"];
-    let servers: Vec<String> = (0..11).map(|i| cloud.active_on(hosts[i % 3])).collect();
+    let servers: Vec<String> = (0..12).map(|i| cloud.active_on(hosts[i % 3])).collect();
     let plugins = tempfile::tempdir().expect("a temp dir for the test plugins");
     for (name, wasm) in test_plugins::ALL {
         std::fs::write(plugins.path().join(format!("{name}.wasm")), wasm)
