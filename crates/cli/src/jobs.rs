@@ -73,10 +73,14 @@ impl Jobs {
         });
         lock(&self.jobs).insert(id.clone(), job.clone());
         let watched = job.clone();
+        let metrics = self.runner.registry().runtime().metrics().clone();
         let executor = Executor::new(self.runner.clone())
             .with_max_parallel(self.max_parallel)
             .with_observer(move |change| {
                 lock(&watched.states).insert(change.uuid.clone(), change.to.to_string());
+                if change.to.is_final() {
+                    metrics.action_finished(&change.action_type, &change.to.to_string());
+                }
             });
         let finished = job.clone();
         self.running.spawn(async move {

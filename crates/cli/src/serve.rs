@@ -33,6 +33,12 @@ pub const EXAMPLES: &str = "API (JSON):
   POST /v1/plans/ID/cancel    no new actions; running ones are aborted through their plugin
   GET  /v1/plugins            plugin versions, digests and calls in flight
   GET  /healthz               open to all
+  GET  /metrics               Prometheus metrics, open to all (no server ids, tokens or parameters):
+                              wasm_action_actions_finished{action_type,state},
+                              wasm_action_phase_duration_seconds{plugin,phase,outcome},
+                              wasm_action_nova_requests{plugin,method,status}, wasm_action_nova_retries,
+                              wasm_action_limits_hit{plugin,limit}, wasm_action_requests_refused{plugin},
+                              wasm_action_plugin_versions{plugin,version,digest}
 
 Every /v1 request needs a Keystone token in X-Auth-Token that carries --required-role (admin by
 default), validated at Keystone with this service's own credentials and cached for at most

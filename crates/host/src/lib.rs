@@ -27,6 +27,7 @@ mod engine;
 mod error;
 mod events;
 pub mod json;
+mod metrics;
 mod phase;
 mod plan_runner;
 mod registry;
@@ -46,6 +47,7 @@ pub use error::{Explain, HostError, LoadProblem, chain, kind};
 pub use events::{Observer, PluginEvent, ignore};
 /// What [`Credentials`] return (futures-core's, the same type as `action_plan::BoxFuture`).
 pub use futures_core::future::BoxFuture;
+pub use metrics::Metrics;
 pub use phase::{Phase, PhaseOutput, PhaseResult};
 pub use plan_runner::{ActionObserver, PluginRunner, PluginValidator};
 pub use registry::{Answer, Lease, PluginReport, Registry, VersionInfo};

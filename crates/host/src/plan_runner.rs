@@ -53,6 +53,11 @@ impl PluginRunner {
         }
     }
 
+    /// The registry whose plugins it runs.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
     /// Each phase may take this long (the plugin's default otherwise).
     pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
         self.deadline = deadline;

@@ -9,6 +9,7 @@ use crate::cache::{self, ArtifactCache, Source};
 use crate::call::Call;
 use crate::engine::{Settings, engine_config, start_epoch_ticker};
 use crate::error::{HostError, LoadProblem};
+use crate::metrics::Metrics;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
 use crate::sandbox::grants::Permissions;
 use crate::sandbox::limits::{Limit, Limits};
@@ -29,6 +30,8 @@ pub struct Runtime {
     ticker: Arc<AtomicBool>,
     /// One permit per call slot: calls beyond `max_concurrent_calls` wait for one.
     call_slots: Arc<tokio::sync::Semaphore>,
+    /// What the calls and the sandbox count.
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -173,10 +176,16 @@ impl Runtime {
             cache,
             ticker,
             call_slots,
+            metrics: Arc::new(Metrics::new()),
         })
     }
 
     /// The settings it runs with.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The settings it was made with.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -366,6 +375,30 @@ impl Runtime {
         phase: Phase,
         params: &str,
     ) -> Result<PhaseResult, HostError> {
+        let started = std::time::Instant::now();
+        let answer = self.call_counted(plugin, call, phase, params).await;
+        let outcome = match &answer {
+            Ok(Ok(PhaseOutput::Readiness(Readiness::Skip(_)))) => "skipped",
+            Ok(Ok(_)) => "ok",
+            Ok(Err(error)) => crate::error::kind(error),
+            Err(HostError::LimitExceeded { limit, .. }) => {
+                self.metrics.limit(&plugin.name, limit);
+                "limit-exceeded"
+            }
+            Err(_) => "host-error",
+        };
+        self.metrics
+            .phase(&plugin.name, phase, outcome, started.elapsed());
+        answer
+    }
+
+    async fn call_counted(
+        &self,
+        plugin: &Plugin,
+        call: &Call,
+        phase: Phase,
+        params: &str,
+    ) -> Result<PhaseResult, HostError> {
         let _slot = self
             .call_slots
             .acquire()
@@ -420,7 +453,7 @@ impl Runtime {
             plugin.name.clone(),
             call,
             self.settings.limits,
-            (requests, plugin.denied.clone()),
+            (requests, plugin.denied.clone(), self.metrics.clone()),
         )
     }
 }

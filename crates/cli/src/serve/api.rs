@@ -46,6 +46,7 @@ pub fn router(service: Arc<Service>, gate: Option<Arc<Gate>>) -> Router {
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .merge(v1)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -57,6 +58,27 @@ type Shared = State<Arc<Service>>;
 async fn healthz(State(service): Shared) -> Response {
     let body = json!({"status": "ok", "running_jobs": service.jobs.running()});
     (StatusCode::OK, Json(body)).into_response()
+}
+
+/// Prometheus' text format: the runtime's counters, with the plugin versions in service as they
+/// are now. Open like `/healthz`: it names plugins, methods, statuses and action types, never a
+/// server, a token or a parameter.
+async fn metrics(State(service): Shared) -> Response {
+    let metrics = service.registry.runtime().metrics();
+    let report = service.registry.report();
+    let versions = report.iter().flat_map(|plugin| {
+        std::iter::once(&plugin.current)
+            .chain(&plugin.draining)
+            .map(|v| (v.name.as_str(), v.label.as_str(), v.digest.as_str()))
+    });
+    metrics.set_plugin_versions(versions);
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        metrics.encode(),
+    )
+        .into_response()
 }
 
 async fn no_route(method: Method, uri: Uri) -> Response {

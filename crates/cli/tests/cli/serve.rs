@@ -171,3 +171,105 @@ async fn serve_over_tls_answers_a_client_that_trusts_its_certificate_and_no_othe
     assert!(plain.is_err(), "plain HTTP gets no answer: {plain:?}");
     assert_eq!(served.stop().await.code(), Some(0));
 }
+
+/// The value of the sample `name{labels}` in a Prometheus text exposition.
+fn sample(text: &str, name: &str, labels: &str) -> Option<f64> {
+    let wanted = format!("{name}{{{labels}}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&wanted))
+        .and_then(|value| value.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_actions_phases_nova_requests_and_retries() {
+    let cloud = Cli::start().await;
+    let server = cloud.active_on("compute1");
+    // One gateway 503 on the first GET of the server: sent again by the host, counted.
+    cloud.nova.inject(nova_double::Fault::HttpStatus {
+        method: Some("GET".into()),
+        path_contains: format!("/servers/{server}"),
+        status: 503,
+        count: 1,
+    });
+    let served = Served::start(&cloud, &[]).await;
+    let (base, token) = (served.base.clone(), admin_token(&cloud));
+    let cold = json!({"action_type": "migrate", "input_parameters": {"resource_id": server, "migration_type": "cold", "source_node": "compute1", "destination_node": "compute2"}});
+    let job = Call::new("POST", &base, "/v1/actions")
+        .token(&token)
+        .json(&cold)
+        .answer()
+        .await;
+    let id = job.body["id"].as_str().expect("id").to_string();
+    until_state(&base, &token, &id, "SUCCEEDED").await;
+
+    // Open like /healthz: no token.
+    let metrics = Call::new("GET", &base, "/metrics").answer().await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.headers["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("application/openmetrics-text")),
+        "{:?}",
+        metrics.headers
+    );
+    let text = &metrics.text;
+    let get = |name: &str, labels: &str| {
+        sample(text, name, labels).unwrap_or_else(|| panic!("no {name}{{{labels}}} in:\n{text}"))
+    };
+    assert_eq!(
+        get(
+            "wasm_action_actions_finished_total",
+            r#"action_type="migrate",state="SUCCEEDED""#
+        ),
+        1.0
+    );
+    for phase in ["pre-condition", "execute", "post-condition"] {
+        let labels = format!(r#"plugin="migrate",phase="{phase}",outcome="ok""#);
+        assert_eq!(
+            get("wasm_action_phase_duration_seconds_count", &labels),
+            1.0,
+            "{phase}"
+        );
+    }
+    // migrate, then confirmResize: one POST answered 202, one 204; Nova saw exactly those.
+    let posts = |status: &str| {
+        let labels = format!(r#"plugin="migrate",method="POST",status="{status}""#);
+        sample(text, "wasm_action_nova_requests_total", &labels).unwrap_or(0.0)
+    };
+    assert_eq!((posts("202"), posts("204")), (1.0, 1.0), "{text}");
+    let gets = sample(
+        text,
+        "wasm_action_nova_requests_total",
+        r#"plugin="migrate",method="GET",status="200""#,
+    )
+    .unwrap_or(0.0);
+    let received = cloud
+        .nova
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(
+        gets as usize + 1,
+        received,
+        "every GET counted, the 503 apart"
+    );
+    assert_eq!(
+        get(
+            "wasm_action_nova_requests_total",
+            r#"plugin="migrate",method="GET",status="503""#
+        ),
+        1.0
+    );
+    assert_eq!(
+        get("wasm_action_nova_retries_total", r#"plugin="migrate""#),
+        1.0
+    );
+    let builtin = wasm_action_host::digest(builtin_plugins::MIGRATE);
+    let versions = format!(r#"plugin="migrate",version="builtin",digest="{builtin}""#);
+    assert_eq!(get("wasm_action_plugin_versions", &versions), 1.0);
+    assert!(
+        !text.contains(&server) && !text.contains(&token),
+        "no server id or token in the metrics"
+    );
+}

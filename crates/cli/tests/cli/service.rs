@@ -102,6 +102,8 @@ pub struct Answer {
     pub status: u16,
     pub headers: http::HeaderMap,
     pub body: Value,
+    /// The body as text.
+    pub text: String,
 }
 
 /// A request to the service.
@@ -201,6 +203,7 @@ where
         status: parts.status.as_u16(),
         headers: parts.headers,
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     })
 }
 

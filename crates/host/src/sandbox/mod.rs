@@ -49,11 +49,15 @@ impl Sandbox {
         plugin: Arc<str>,
         call: &Call,
         limits: limits::Limits,
-        permits: (Arc<requests::RequestRules>, Arc<AtomicU64>),
+        permits: (
+            Arc<requests::RequestRules>,
+            Arc<AtomicU64>,
+            Arc<crate::metrics::Metrics>,
+        ),
     ) -> Result<Sandbox, HostError> {
-        let (requests, denied) = permits;
-        let policy =
-            CallPolicy::new(plugin, call, limits, requests, denied).map_err(HostError::Context)?;
+        let (requests, denied, metrics) = permits;
+        let policy = CallPolicy::new(plugin, call, limits, requests, (denied, metrics))
+            .map_err(HostError::Context)?;
         let tripwire = policy.tripwire.clone();
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         let mut store = Store::new(engine, CallState::new(Arc::new(policy), stderr.clone()));

@@ -82,6 +82,7 @@ impl OutboundHooks {
 fn deny(policy: &CallPolicy, target: &str, reason: String) -> HttpError {
     tracing::warn!(plugin = %policy.plugin, %target, %reason, "outgoing request denied");
     policy.denied.fetch_add(1, Ordering::Relaxed);
+    policy.metrics.refused(&policy.plugin);
     (policy.observer)(&PluginEvent::Denied {
         plugin: policy.plugin.to_string(),
         target: target.to_string(),
@@ -164,6 +165,10 @@ impl Outgoing<'_> {
         let policy = self.policy;
         loop {
             let sent = send_once(self.parts, self.body, token, self.options, &policy.tls).await;
+            let status = sent.as_ref().ok().map(|(r, _)| r.status().as_u16());
+            policy
+                .metrics
+                .request(&policy.plugin, self.parts.method.as_str(), status);
             let fate = match &sent {
                 Ok((response, _)) => Fate::Answered(response.status()),
                 Err(error) => Fate::of_error(error),

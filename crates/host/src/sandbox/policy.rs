@@ -7,6 +7,7 @@ use super::limits::{Limits, Tripwire};
 use super::requests::RequestRules;
 use crate::call::Call;
 use crate::events::Observer;
+use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
@@ -40,6 +41,8 @@ pub(crate) struct CallPolicy {
     pub ends: Instant,
     /// Requests sent again after a transient failure, in all.
     pub retries: AtomicU32,
+    /// The runtime's counters.
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for CallPolicy {
@@ -63,7 +66,7 @@ impl CallPolicy {
         call: &Call,
         limits: Limits,
         requests: Arc<RequestRules>,
-        denied: Arc<AtomicU64>,
+        (denied, metrics): (Arc<AtomicU64>, Arc<Metrics>),
     ) -> Result<CallPolicy, OriginError> {
         let base_path = url::Url::parse(&call.compute_endpoint)
             .map(|url| url.path().trim_end_matches('/').to_string())
@@ -82,6 +85,7 @@ impl CallPolicy {
             tripwire: Tripwire::default(),
             ends: Instant::now() + call.deadline.unwrap_or(limits.wall_clock),
             retries: AtomicU32::new(0),
+            metrics,
         })
     }
 
@@ -93,5 +97,6 @@ impl CallPolicy {
     /// Adds a request's retries to the call's count.
     pub fn count_retries(&self, retries: u32) {
         self.retries.fetch_add(retries, Ordering::Relaxed);
+        self.metrics.retried(&self.plugin, retries);
     }
 }

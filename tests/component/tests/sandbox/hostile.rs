@@ -300,3 +300,85 @@ async fn huge_server(announced: bool) -> String {
     });
     format!("http://{addr}/v2.1")
 }
+
+/// The value of `name{labels}` in a runtime's metrics.
+fn sample(runtime: &Runtime, name: &str, labels: &str) -> Option<f64> {
+    let wanted = format!("{name}{{{labels}}} ");
+    runtime
+        .metrics()
+        .encode()
+        .lines()
+        .find_map(|line| line.strip_prefix(&wanted).map(str::to_owned))
+        .and_then(|value| value.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn memory_bomb_and_forbidden_host_are_counted_in_the_runtime_s_metrics() {
+    // A runtime of its own, so that no other test's calls are counted.
+    let settings = wasm_action_host::Settings {
+        limits: LIMITS,
+        ..wasm_action_host::Settings::default()
+    };
+    let runtime = Runtime::with_settings(settings).expect("engine");
+    let load = |name: &str| {
+        let wasm = test_plugins::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, wasm)| *wasm)
+            .expect("built");
+        runtime.load(name, wasm).expect("loads")
+    };
+    let (bomb, forbidden) = (load("memory-bomb"), load("forbidden-host"));
+    let scene = Scene::new().await;
+    let elsewhere = Scene::new().await;
+    let url = format!("{}/servers", elsewhere.nova.endpoint());
+    for _ in 0..2 {
+        let refused = runtime
+            .call(
+                &forbidden,
+                &scene.call,
+                Phase::Execute,
+                &json!({"url": url}).to_string(),
+            )
+            .await;
+        assert!(
+            matches!(refused, Ok(Err(ActionError::Denied(_)))),
+            "{refused:?}"
+        );
+    }
+    let stopped = runtime.call(&bomb, &scene.call, Phase::Execute, "{}").await;
+    assert!(
+        matches!(stopped, Err(HostError::LimitExceeded { .. })),
+        "{stopped:?}"
+    );
+    assert_eq!(
+        sample(
+            &runtime,
+            "wasm_action_requests_refused_total",
+            r#"plugin="forbidden-host""#
+        ),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(
+            &runtime,
+            "wasm_action_limits_hit_total",
+            r#"plugin="memory-bomb",limit="memory""#
+        ),
+        Some(1.0)
+    );
+    let phases = r#"plugin="memory-bomb",phase="execute",outcome="limit-exceeded""#;
+    assert_eq!(
+        sample(&runtime, "wasm_action_phase_duration_seconds_count", phases),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &runtime,
+            "wasm_action_phase_duration_seconds_count",
+            r#"plugin="forbidden-host",phase="execute",outcome="denied""#
+        ),
+        Some(2.0)
+    );
+    assert!(elsewhere.nova.requests().is_empty());
+}

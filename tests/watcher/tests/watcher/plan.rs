@@ -121,6 +121,7 @@ const WASM_ENGINE: &str = "wasm_action.watcher_engine.WasmWorkFlowEngine";
 const SANDBOXED_MIGRATE: &str = "wasm_action.watcher.SandboxedMigrate";
 const WATCHERS_MIGRATE: &str = "watcher.applier.actions.migration.Migrate";
 const WATCHERS_NOP: &str = "watcher.applier.actions.nop.Nop";
+const SANDBOXED_ACTION: &str = "wasm_action.watcher.SandboxedAction";
 /// The microversion the migrate component asks Nova for (Watcher's own, through openstacksdk,
 /// asks for the highest it shares with Nova: 2.100 on the double).
 const COMPONENT_MICROVERSION: &str = "compute 2.80";
@@ -146,7 +147,7 @@ fn migrate_then_nop(
 }
 
 #[test]
-fn wasm_engine_runs_plain_migrate_in_the_sandbox_and_nop_as_watchers_own() {
+fn wasm_engine_runs_plain_migrate_and_nop_in_the_sandbox_by_default() {
     let Some(cloud) = cloud() else { return };
     let id = cloud.active_on("compute1");
     let uuids = [
@@ -172,10 +173,11 @@ fn wasm_engine_runs_plain_migrate_in_the_sandbox_and_nop_as_watchers_own() {
         ),
         "{report:#}"
     );
+    // Every type wasm_action ships runs sandboxed unless the `actions` option says otherwise.
     let nop = action(report, uuids[1]);
     assert_eq!(
-        (&nop["state"], &nop["class"]),
-        (&json!("SUCCEEDED"), &json!(WATCHERS_NOP)),
+        (&nop["state"], &nop["class"], &nop["reported_type"]),
+        (&json!("SUCCEEDED"), &json!(SANDBOXED_ACTION), &json!("nop")),
         "{report:#}"
     );
     cloud.assert_active_on(&id, "compute3");
