@@ -33,6 +33,21 @@ pub struct Args {
     /// `wasm-action plugins --help`).
     #[arg(long, global = true, value_name = "FILE", env = "WASM_ACTION_GRANTS")]
     pub grants: Option<std::path::PathBuf>,
+    /// At most this many requests waiting on the compute endpoint at once, from every action
+    /// this process runs.
+    #[arg(long, global = true, value_name = "N", default_value_t = 32, env = "WASM_ACTION_NOVA_IN_FLIGHT",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub nova_in_flight: u32,
+    /// At most this many requests a second to the compute endpoint, from every action this
+    /// process runs (requests wait their turn, first come first served; 0: no limit).
+    #[arg(
+        long,
+        global = true,
+        value_name = "R",
+        default_value_t = 50.0,
+        env = "WASM_ACTION_NOVA_RATE"
+    )]
+    pub nova_rate: f64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -121,9 +136,23 @@ fn settings(args: &Args) -> Result<wasm_action_host::Settings, String> {
             .map_err(|e| format!("--grants: {e}"))?,
         None => Default::default(),
     };
+    if !(args.nova_rate.is_finite() && args.nova_rate >= 0.0) {
+        return Err(format!(
+            "--nova-rate {} must be a number of requests a second, 0 for no limit",
+            args.nova_rate
+        ));
+    }
+    let nova_budget = wasm_action_host::RequestBudget {
+        in_flight: args.nova_in_flight as usize,
+        per_second: match args.nova_rate {
+            0.0 => f64::INFINITY,
+            rate => rate,
+        },
+    };
     Ok(wasm_action_host::Settings {
         cache_dir,
         grants,
+        nova_budget,
         ..wasm_action_host::Settings::default()
     })
 }

@@ -15,6 +15,10 @@ pub struct StandInArgs {
     /// How many ACTIVE servers to boot, spread over compute1..3.
     #[arg(long, default_value_t = 0)]
     pub servers: usize,
+    /// Answer at most this many requests a second and 429 beyond, as a rate-limiting proxy in
+    /// front of nova-api does (the count of 429s is logged when it stops).
+    #[arg(long, value_name = "R")]
+    pub max_rate: Option<u32>,
     /// Port on 127.0.0.1 (0: any free port; the ready line tells which).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -39,10 +43,12 @@ impl Speed {
     }
 }
 
-/// Serves until stopped; prints one JSON line `{"endpoint", "hosts", "servers"}` when ready.
+/// Serves until stopped; prints one JSON line `{"endpoint", "hosts", "servers"}` when ready,
+/// and one `{"requests", "rate_limited", "busiest_second"}` when stopped.
 pub async fn stand_in(args: StandInArgs) -> u8 {
     let config = Config {
         timings: args.timings.timings(),
+        max_requests_per_second: args.max_rate,
         ..Config::default()
     };
     let hosts = config.hosts.clone();
@@ -66,6 +72,12 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
         serde_json::json!({"endpoint": nova.endpoint(), "hosts": hosts, "servers": servers})
     );
     wait_for_stop().await;
+    // What a load test wants to know once it is over, as a second JSON line.
+    outln!(
+        "{}",
+        serde_json::json!({"requests": nova.requests().len(),
+            "rate_limited": nova.rate_limited(), "busiest_second": nova.busiest_second()})
+    );
     nova.shutdown();
     exit::SUCCESS
 }

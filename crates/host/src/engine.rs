@@ -1,5 +1,6 @@
 //! The process-wide engine: its configuration (pooling, fuel, epochs) and the epoch ticker.
 
+use crate::sandbox::budget::RequestBudget;
 use crate::sandbox::grants::Grants;
 use crate::sandbox::limits::Limits;
 use crate::trust::TrustPolicy;
@@ -31,6 +32,9 @@ pub struct Settings {
     /// Which components [`Runtime::load`](crate::Runtime::load) accepts: pinned or signed ones
     /// only (`None`, the default: every component).
     pub trust: Option<Arc<TrustPolicy>>,
+    /// What every compute endpoint gets from this runtime's calls together: requests in flight
+    /// and per second ([`RequestBudget::DEFAULT`]: 32 and 50).
+    pub nova_budget: RequestBudget,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             pooling: true,
             grants: Grants::default(),
             trust: None,
+            nova_budget: RequestBudget::DEFAULT,
         }
     }
 }

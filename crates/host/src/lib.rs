@@ -53,6 +53,7 @@ pub use plan_runner::{ActionObserver, PluginRunner, PluginValidator};
 pub use registry::{Answer, Lease, PluginReport, Registry, VersionInfo};
 pub use runtime::{Plugin, Runtime};
 pub use sandbox::allowlist::{AllowList, Origin, OriginError};
+pub use sandbox::budget::RequestBudget;
 pub use sandbox::credentials::{Credentials, CredentialsError, StaticToken};
 pub use sandbox::limits::{Limit, Limits};
 pub use trust::{TrustError, TrustPolicy, Trusted};

@@ -66,6 +66,7 @@ pub struct Metrics {
     limits: Family<LimitLabels, Counter>,
     actions: Family<ActionLabels, Counter>,
     plugins: Family<VersionLabels, Gauge>,
+    budget_waits: Family<PluginLabels, Counter<f64>>,
 }
 
 /// Phase durations from 10 ms to about 20 min.
@@ -93,6 +94,7 @@ impl Metrics {
         let limits = Family::<LimitLabels, Counter>::default();
         let actions = Family::<ActionLabels, Counter>::default();
         let plugins = Family::<VersionLabels, Gauge>::default();
+        let budget_waits = Family::<PluginLabels, Counter<f64>>::default();
         registry.register(
             "nova_requests",
             "Requests plugins sent to the compute endpoint, each attempt, by HTTP status (none: no answer)",
@@ -128,7 +130,13 @@ impl Metrics {
             "Plugin versions in service (1 for each)",
             plugins.clone(),
         );
+        registry.register(
+            "budget_wait_seconds",
+            "Time requests waited for their turn under the compute endpoint's request budget",
+            budget_waits.clone(),
+        );
         Metrics {
+            budget_waits,
             registry,
             requests,
             retries,
@@ -160,6 +168,16 @@ impl Metrics {
                 .get_or_create(&labels)
                 .inc_by(u64::from(retries));
         }
+    }
+
+    /// A request that waited `waited` for its turn under the endpoint's budget.
+    pub(crate) fn budget_wait(&self, plugin: &str, waited: Duration) {
+        let labels = PluginLabels {
+            plugin: plugin.into(),
+        };
+        self.budget_waits
+            .get_or_create(&labels)
+            .inc_by(waited.as_secs_f64());
     }
 
     /// A request the sandbox refused.

@@ -11,6 +11,7 @@ use crate::engine::{Settings, engine_config, start_epoch_ticker};
 use crate::error::{HostError, LoadProblem};
 use crate::metrics::Metrics;
 use crate::phase::{Phase, PhaseOutput, PhaseResult};
+use crate::sandbox::budget::Budgets;
 use crate::sandbox::grants::Permissions;
 use crate::sandbox::limits::{Limit, Limits};
 use crate::sandbox::requests::{RequestRule, RequestRules};
@@ -32,6 +33,8 @@ pub struct Runtime {
     call_slots: Arc<tokio::sync::Semaphore>,
     /// What the calls and the sandbox count.
     metrics: Arc<Metrics>,
+    /// The request budget of each compute endpoint.
+    budgets: Arc<Budgets>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -145,6 +148,7 @@ impl Runtime {
 
     /// Sets up the engine, the linker with the sandbox's imports, the cache and the epoch ticker.
     pub fn with_settings(settings: Settings) -> Result<Runtime, HostError> {
+        let nova_budget = settings.nova_budget;
         let engine_error = HostError::Engine;
         let engine = Engine::new(&engine_config(&settings)).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
@@ -177,6 +181,7 @@ impl Runtime {
             ticker,
             call_slots,
             metrics: Arc::new(Metrics::new()),
+            budgets: Arc::new(Budgets::new(nova_budget)),
         })
     }
 
@@ -453,7 +458,12 @@ impl Runtime {
             plugin.name.clone(),
             call,
             self.settings.limits,
-            (requests, plugin.denied.clone(), self.metrics.clone()),
+            crate::sandbox::Accounts {
+                requests,
+                denied: plugin.denied.clone(),
+                metrics: self.metrics.clone(),
+                budgets: self.budgets.clone(),
+            },
         )
     }
 }

@@ -9,6 +9,10 @@ pub struct Config {
     pub hosts: Vec<String>,
     /// How long each step of a migration takes.
     pub timings: Timings,
+    /// Answer at most this many requests in any second and `429 Too Many Requests` (with
+    /// `Retry-After: 1`) beyond, as a rate-limiting proxy in front of nova-api does; `None`:
+    /// no limit.
+    pub max_requests_per_second: Option<u32>,
 }
 
 impl Default for Config {
@@ -19,6 +23,7 @@ impl Default for Config {
                 .map(String::from)
                 .to_vec(),
             timings: Timings::realistic(),
+            max_requests_per_second: None,
         }
     }
 }

@@ -206,6 +206,17 @@ impl NovaDouble {
         self.shared.lock().requests.iter().cloned().collect()
     }
 
+    /// Requests turned away with 429 under [`Config::max_requests_per_second`].
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.lock().rate.as_ref().map_or(0, |r| r.refused)
+    }
+
+    /// The most requests answered in any one second under
+    /// [`Config::max_requests_per_second`] (0 without a limit).
+    pub fn busiest_second(&self) -> usize {
+        self.shared.lock().rate.as_ref().map_or(0, |r| r.busiest)
+    }
+
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
         self.shared.lock().requests.clear();

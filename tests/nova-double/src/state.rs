@@ -42,6 +42,7 @@ impl Shared {
                 internal_service_uuids: INTERNAL_SERVICES.map(|_| Uuid::new_v4().to_string()),
                 timings: config.timings,
                 requests: VecDeque::new(),
+                rate: config.max_requests_per_second.map(RateWindow::new),
             }),
         }
     }
@@ -69,6 +70,48 @@ pub(crate) struct State {
     pub(crate) internal_service_uuids: [String; 2],
     pub(crate) timings: Timings,
     pub(crate) requests: VecDeque<RecordedRequest>,
+    pub(crate) rate: Option<RateWindow>,
+}
+
+/// The requests answered in the last second, against a limit.
+#[derive(Debug)]
+pub(crate) struct RateWindow {
+    limit: u32,
+    answered: VecDeque<std::time::Instant>,
+    /// Requests turned away with 429.
+    pub(crate) refused: u64,
+    /// The most requests answered in any one second.
+    pub(crate) busiest: usize,
+}
+
+impl RateWindow {
+    fn new(limit: u32) -> RateWindow {
+        RateWindow {
+            limit,
+            answered: VecDeque::new(),
+            refused: 0,
+            busiest: 0,
+        }
+    }
+
+    /// Whether a request arriving now may be answered (and counts it if so).
+    pub(crate) fn admit(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        while self
+            .answered
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= std::time::Duration::from_secs(1))
+        {
+            self.answered.pop_front();
+        }
+        if self.answered.len() >= self.limit as usize {
+            self.refused += 1;
+            return false;
+        }
+        self.answered.push_back(now);
+        self.busiest = self.busiest.max(self.answered.len());
+        true
+    }
 }
 
 /// A compute host: its `nova-compute` service and its hypervisor.

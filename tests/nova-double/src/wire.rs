@@ -49,14 +49,19 @@ async fn answer(
         .map_err(|_| ConnectionDropped)?
         .to_bytes();
     let recorded = record(&parts, &body);
-    let fault = {
+    let (fault, admitted) = {
         let mut state = shared.lock();
         state.record_request(recorded);
-        state
+        let admitted = state.rate.as_mut().is_none_or(|rate| rate.admit());
+        let fault = state
             .faults
-            .take_http(parts.method.as_str(), parts.uri.path())
+            .take_http(parts.method.as_str(), parts.uri.path());
+        (fault, admitted)
     };
     let request_id = format!("req-{}", uuid::Uuid::new_v4());
+    if !admitted {
+        return Ok(into_response(rate_limited(), &request_id));
+    }
     let outcome = match fault {
         Some(HttpFault::Drop) => {
             tracing::debug!(method = %parts.method, path = parts.uri.path(), "nova-double: dropping connection");
@@ -87,6 +92,16 @@ fn record(parts: &http::request::Parts, body: &[u8]) -> RecordedRequest {
             })
             .collect(),
         body: String::from_utf8_lossy(body).into_owned(),
+    }
+}
+
+/// What a rate-limiting proxy answers beyond its rate (the body is Nova's own `overLimit`).
+fn rate_limited() -> Outcome {
+    Outcome {
+        status: 429,
+        body: Some(json!({"overLimit": {"code": 429,
+            "message": "This request was rate-limited.", "retryAfter": "1"}})),
+        version: None,
     }
 }
 
@@ -122,6 +137,9 @@ fn into_response(outcome: Outcome, request_id: &str) -> Response<Full<Bytes>> {
     }
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-openstack-request-id", value);
+    }
+    if outcome.status == 429 {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     if let Some(minor) = outcome.version {
         let versions = [

@@ -10,6 +10,7 @@ pub const ADMIN: &str = "admin:admin";
 /// A running stand-in; killed (by its pid, which we started) when dropped.
 pub struct StandIn {
     child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
     /// The compute endpoint.
     pub endpoint: String,
     /// The servers it booted, spread over compute1..3 (server i is on compute(i % 3 + 1)).
@@ -26,6 +27,11 @@ impl Drop for StandIn {
 impl StandIn {
     /// Starts `wasm-action nova-stand-in` with `servers` ACTIVE servers and `timings`.
     pub fn start(servers: usize, timings: &str) -> StandIn {
+        StandIn::start_with(servers, timings, &[])
+    }
+
+    /// As [`StandIn::start`], with more of the stand-in's options (e.g. `--max-rate`).
+    pub fn start_with(servers: usize, timings: &str, more: &[&str]) -> StandIn {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasm-action"))
             .args([
                 "nova-stand-in",
@@ -34,14 +40,13 @@ impl StandIn {
                 "--servers",
                 &servers.to_string(),
             ])
+            .args(more)
             .stdout(Stdio::piped())
             .spawn()
             .expect("starting the Nova stand-in");
-        let stdout = child.stdout.take().expect("piped stdout");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the ready line");
+        stdout.read_line(&mut line).expect("the ready line");
         let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
         let endpoint = ready["endpoint"].as_str().expect("endpoint").to_string();
         let servers = ready["servers"]
@@ -52,9 +57,21 @@ impl StandIn {
             .collect();
         StandIn {
             child,
+            stdout,
             endpoint,
             servers,
         }
+    }
+
+    /// Stops it with SIGTERM and returns its last line: `{"requests", "rate_limited",
+    /// "busiest_second"}`.
+    pub fn stop(mut self) -> Value {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGTERM to the stand-in");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("the last line");
+        serde_json::from_str(&line).expect("the last line is JSON")
     }
 
     /// The host a booted server starts on.

@@ -6,7 +6,7 @@ use crate::table::{Goal, Table, percentile};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasm_action_host::{Call, Phase, PhaseOutput, Registry, Runtime, Settings};
+use wasm_action_host::{Call, Phase, PhaseOutput, Registry, RequestBudget, Runtime, Settings};
 
 pub async fn run(table: &mut Table, full: bool) {
     let sizes: &[usize] = if full { &[200, 1000] } else { &[10] };
@@ -14,14 +14,101 @@ pub async fn run(table: &mut Table, full: bool) {
         concurrent(table, n, false).await;
     }
     concurrent(table, if full { 200 } else { 10 }, true).await;
+    budget(table, if full { 1000 } else { 10 }).await;
+}
+
+/// The stand-in's rate in section 7 (429 beyond it), and the host's budget under it.
+const STAND_IN_RATE: u32 = 200;
+
+/// Section 7: `n` cold migrations at once against a stand-in that answers at most
+/// [`STAND_IN_RATE`] requests a second, the host's request budget set just under it.
+async fn budget(table: &mut Table, n: usize) {
+    let rate = STAND_IN_RATE.to_string();
+    let stand_in = StandIn::start_with(n, "realistic", &["--max-rate", &rate]);
+    let settings = Settings {
+        max_concurrent_calls: (n as u32).max(16),
+        nova_budget: RequestBudget {
+            in_flight: 32,
+            per_second: f64::from(STAND_IN_RATE) * 0.95,
+        },
+        ..Settings::default()
+    };
+    let runtime = Arc::new(Runtime::with_settings(settings).expect("engine"));
+    let plugin = Arc::new(
+        runtime
+            .load("migrate", builtin_plugins::MIGRATE)
+            .expect("loads"),
+    );
+    let mut tasks = Vec::new();
+    for (i, server) in stand_in.servers.iter().enumerate() {
+        let (runtime, plugin) = (runtime.clone(), plugin.clone());
+        let call = Call::new(stand_in.endpoint.clone(), Some(nova::ADMIN.into()));
+        let (source, destination) = (StandIn::host_of(i), StandIn::host_of(i + 1));
+        let params = json!({"resource_id": server, "migration_type": "cold", "source_node": source, "destination_node": destination}).to_string();
+        tasks.push(tokio::spawn(async move {
+            let begun = Instant::now();
+            let answer = runtime.call(&plugin, &call, Phase::Execute, &params).await;
+            let ok = matches!(answer, Ok(Ok(PhaseOutput::Outcome(_))));
+            (ok, begun.elapsed().as_secs_f64())
+        }));
+    }
+    let (mut failed, mut latencies) = (0, Vec::new());
+    for task in tasks {
+        let (ok, latency) = task.await.expect("no task panicked");
+        failed += usize::from(!ok);
+        latencies.push(latency);
+    }
+    let seen = stand_in.stop();
+    let number = |key: &str| seen[key].as_f64().unwrap_or(f64::NAN);
+    let label =
+        |what: &str| format!("7. {n} migrations, stand-in at {STAND_IN_RATE} req/s: {what}");
+    table.row(&label("failed"), failed as f64, "", Goal::Exactly(0.0, "0"));
+    table.row(
+        &label("429s from the stand-in"),
+        number("rate_limited"),
+        "",
+        Goal::Exactly(0.0, "0"),
+    );
+    table.row(
+        &label("busiest second at the stand-in"),
+        number("busiest_second"),
+        "requests",
+        Goal::AtMost(f64::from(STAND_IN_RATE), "200 (its rate)"),
+    );
+    table.row(
+        &label("Nova requests in all"),
+        number("requests"),
+        "",
+        Goal::None,
+    );
+    table.row(
+        &label("Nova requests per migration"),
+        number("requests") / n as f64,
+        "",
+        Goal::None,
+    );
+    table.row(
+        &label("p50 wall"),
+        percentile(&mut latencies, 50.0),
+        "s",
+        Goal::None,
+    );
+    table.row(
+        &label("p99 wall"),
+        percentile(&mut latencies, 99.0),
+        "s",
+        Goal::None,
+    );
 }
 
 /// Runs `n` cold migrations at once on realistic timings; with `swap`, swaps the plugin twice
 /// (once to a broken file) while they run.
 async fn concurrent(table: &mut Table, n: usize, swap: bool) {
     let stand_in = StandIn::start(n, "realistic");
+    // The host's own capacity: no request budget.
     let settings = Settings {
         max_concurrent_calls: (n as u32).max(16),
+        nova_budget: RequestBudget::UNLIMITED,
         ..Settings::default()
     };
     let registry = Arc::new(Registry::new(Arc::new(

@@ -13,6 +13,7 @@
 //! - `state`: the per-call `Store` data (no files, environment, arguments or sockets).
 
 pub mod allowlist;
+pub mod budget;
 pub mod credentials;
 pub mod grants;
 pub mod limits;
@@ -42,6 +43,16 @@ pub(crate) struct Sandbox {
     pub stderr: MemoryOutputPipe,
 }
 
+/// What a call's policy shares with the plugin and the runtime: the requests the plugin may
+/// send and its count of refusals, the runtime's metrics and its endpoints' request budgets.
+#[derive(Debug)]
+pub(crate) struct Accounts {
+    pub requests: Arc<requests::RequestRules>,
+    pub denied: Arc<AtomicU64>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub budgets: Arc<budget::Budgets>,
+}
+
 impl Sandbox {
     /// A fresh store for one call of `plugin` under `call`'s policy and `limits`.
     pub fn new(
@@ -49,15 +60,9 @@ impl Sandbox {
         plugin: Arc<str>,
         call: &Call,
         limits: limits::Limits,
-        permits: (
-            Arc<requests::RequestRules>,
-            Arc<AtomicU64>,
-            Arc<crate::metrics::Metrics>,
-        ),
+        accounts: Accounts,
     ) -> Result<Sandbox, HostError> {
-        let (requests, denied, metrics) = permits;
-        let policy = CallPolicy::new(plugin, call, limits, requests, (denied, metrics))
-            .map_err(HostError::Context)?;
+        let policy = CallPolicy::new(plugin, call, limits, accounts).map_err(HostError::Context)?;
         let tripwire = policy.tripwire.clone();
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         let mut store = Store::new(engine, CallState::new(Arc::new(policy), stderr.clone()));

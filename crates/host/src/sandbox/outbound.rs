@@ -164,7 +164,12 @@ impl Outgoing<'_> {
     async fn send(&self, token: Option<&str>, backoff: &mut Backoff) -> Sent {
         let policy = self.policy;
         loop {
+            let turn = policy.gate.turn().await;
+            if turn.waited > std::time::Duration::from_millis(1) {
+                policy.metrics.budget_wait(&policy.plugin, turn.waited);
+            }
             let sent = send_once(self.parts, self.body, token, self.options, &policy.tls).await;
+            drop(turn);
             let status = sent.as_ref().ok().map(|(r, _)| r.status().as_u16());
             policy
                 .metrics

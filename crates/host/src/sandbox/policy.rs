@@ -2,6 +2,7 @@
 //! sandbox's parts (outgoing HTTP, memory limiter, host imports) consult while the call runs.
 
 use super::allowlist::{AllowList, OriginError};
+use super::budget::EndpointGate;
 use super::credentials::Credentials;
 use super::limits::{Limits, Tripwire};
 use super::requests::RequestRules;
@@ -43,6 +44,8 @@ pub(crate) struct CallPolicy {
     pub retries: AtomicU32,
     /// The runtime's counters.
     pub metrics: Arc<Metrics>,
+    /// The compute endpoint's request budget, shared by every call to it.
+    pub gate: Arc<EndpointGate>,
 }
 
 impl std::fmt::Debug for CallPolicy {
@@ -65,11 +68,22 @@ impl CallPolicy {
         plugin: Arc<str>,
         call: &Call,
         limits: Limits,
-        requests: Arc<RequestRules>,
-        (denied, metrics): (Arc<AtomicU64>, Arc<Metrics>),
+        accounts: super::Accounts,
     ) -> Result<CallPolicy, OriginError> {
-        let base_path = url::Url::parse(&call.compute_endpoint)
+        let super::Accounts {
+            requests,
+            denied,
+            metrics,
+            budgets,
+        } = accounts;
+        let parsed = url::Url::parse(&call.compute_endpoint).ok();
+        let base_path = parsed
+            .as_ref()
             .map(|url| url.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let origin = parsed
+            .as_ref()
+            .map(|url| url.origin().ascii_serialization())
             .unwrap_or_default();
         Ok(CallPolicy {
             plugin,
@@ -86,6 +100,7 @@ impl CallPolicy {
             ends: Instant::now() + call.deadline.unwrap_or(limits.wall_clock),
             retries: AtomicU32::new(0),
             metrics,
+            gate: budgets.gate(&origin),
         })
     }
 

@@ -2,8 +2,8 @@
 //! refused connection while nova-api restarts, a Keystone hiccup), for every plugin.
 //!
 //! The rules, pure and unit-tested here, applied by `outbound`:
-//! - a request that never left (connection refused, connect timeout) may be sent again,
-//!   whatever its method;
+//! - a request that never left (connection refused, connect timeout), or that the service
+//!   turned away with 429 Too Many Requests, may be sent again, whatever its method;
 //! - GET and HEAD are also sent again on 502, 503 and 504 and on a connection that ended before
 //!   any answer;
 //! - a POST, PUT, PATCH or DELETE whose answer was lost after it was sent is never sent again by
@@ -63,6 +63,8 @@ impl Fate {
         let idempotent = method == Method::GET || method == Method::HEAD;
         match self {
             Fate::NotSent => Some("the connection was refused"),
+            // The service says it did not take the request: whatever the method.
+            Fate::Answered(StatusCode::TOO_MANY_REQUESTS) => Some("429 Too Many Requests"),
             Fate::AnswerLost if idempotent => Some("the connection ended before an answer"),
             Fate::Answered(StatusCode::BAD_GATEWAY) if idempotent => Some("502 Bad Gateway"),
             Fate::Answered(StatusCode::SERVICE_UNAVAILABLE) if idempotent => {
@@ -160,6 +162,14 @@ mod tests {
     fn a_request_that_never_left_may_be_sent_again_whatever_its_method() {
         for method in [Method::GET, Method::POST, Method::DELETE, Method::PUT] {
             assert!(Fate::NotSent.retry_reason(&method).is_some(), "{method}");
+        }
+    }
+
+    #[test]
+    fn too_many_requests_is_waited_out_whatever_the_method() {
+        for method in [Method::GET, Method::POST, Method::DELETE, Method::PUT] {
+            let fate = Fate::Answered(StatusCode::TOO_MANY_REQUESTS);
+            assert!(fate.retry_reason(&method).is_some(), "{method}");
         }
     }
 

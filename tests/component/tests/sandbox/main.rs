@@ -2,6 +2,7 @@
 //! a normal call right after succeeds, and every permission has a denial twin.
 
 mod bench;
+mod budget;
 mod credentials;
 mod hostile;
 mod limits;
