@@ -99,9 +99,8 @@ pub fn wait_for<T>(
     waiting_for: &str,
     mut check: impl FnMut(&Server) -> Result<Step<T>, ActionError>,
 ) -> Result<T, ActionError> {
-    let mut interval = FIRST_INTERVAL_MS;
     let mut last_seen = String::new();
-    loop {
+    poll(deadline, waiting_for, &format!("server {id}"), |seen| {
         let server = nova
             .server(id)
             .map_err(|e| lost_contact(e, id, waiting_for, &last_seen))?
@@ -111,29 +110,47 @@ pub fn wait_for<T>(
                     None,
                 )
             })?;
-        let seen = describe(&server);
+        let now = describe(&server);
         let step = check(&server)?;
-        if seen != last_seen {
+        if now != last_seen {
             match step {
-                Step::Done(_) => progress(phase, None, &seen),
+                Step::Done(_) => progress(phase, None, &now),
                 Step::Pending => {
-                    progress(phase, None, &format!("{seen}; waiting for {waiting_for}"))
+                    progress(phase, None, &format!("{now}; waiting for {waiting_for}"))
                 }
             }
-            last_seen = seen;
+            last_seen = now.clone();
         }
-        if let Step::Done(result) = step {
-            return Ok(result);
-        }
+        *seen = now;
+        Ok(step)
+    })
+}
+
+/// Calls `read` until it says done or fails, or the deadline passes, on the schedule above.
+/// The first read comes after the first interval: every wait follows a request that just
+/// changed something, and a read at once would only see it begin. `read` writes what it saw
+/// into its argument, for the timeout error ("`what` is ...").
+pub fn poll<T>(
+    deadline: Deadline,
+    waiting_for: &str,
+    what: &str,
+    mut read: impl FnMut(&mut String) -> Result<Step<T>, ActionError>,
+) -> Result<T, ActionError> {
+    let mut interval = FIRST_INTERVAL_MS;
+    let mut seen = String::new();
+    loop {
         let remaining = deadline.remaining_ms();
-        if remaining == 0 {
-            let waited = deadline.elapsed_ms() / 1000;
-            return Err(ActionError::TimedOut(format!(
-                "gave up after {waited} s waiting for {waiting_for}: server {id} is {last_seen}"
-            )));
-        }
         sleep_ms(interval.min(remaining));
         interval = (interval + interval / 4).min(MAX_INTERVAL_MS);
+        if let Step::Done(result) = read(&mut seen)? {
+            return Ok(result);
+        }
+        if deadline.remaining_ms() == 0 {
+            let waited = deadline.elapsed_ms() / 1000;
+            return Err(ActionError::TimedOut(format!(
+                "gave up after {waited} s waiting for {waiting_for}: {what} is {seen}"
+            )));
+        }
     }
 }
 

@@ -415,6 +415,7 @@ mod tests {
         let config = Config {
             hosts: ["a", "b", "c"].map(String::from).to_vec(),
             timings: Timings::fast(),
+            max_requests_per_second: None,
         };
         Shared::new(&config)
             .state
