@@ -5,10 +5,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Run OpenStack Watcher actions as sandboxed WebAssembly components.
 ///
-/// Each action is a WebAssembly component (the built-in one is `migrate`: cold migration through
-/// Nova's own `migrate` server action, live through `os-migrateLive`). It runs in a fresh
-/// sandbox per call: no files, no environment, outgoing HTTP only to the compute endpoint, with
-/// the token added by this host.
+/// Each action is a WebAssembly component. Built in are Watcher's Nova actions: `migrate` (cold
+/// through Nova's own `migrate` server action, live through `os-migrateLive`),
+/// `change_nova_service_state`, `stop`, `resize`, `shelve`, `nop` and `sleep`. Each call runs in
+/// a fresh sandbox: no files, no environment, outgoing HTTP only to the compute endpoint and only
+/// the requests the action declares, with the token added by this host.
 #[derive(Debug, Parser)]
 #[command(
     name = "wasm-action",
