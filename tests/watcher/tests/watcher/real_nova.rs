@@ -1,6 +1,6 @@
 //! Both migrate actions, loaded by real Watcher 17, against REAL Nova 34 (the `tests/real-nova`
 //! harness: nova-api, conductor, scheduler, compute1..3 on a fake virt driver) behind the
-//! harness's real Keystone 30. Each test starts a fresh harness (≈ 8–14 s) and checks what
+//! harness's real Keystone 30. Each test starts a fresh harness (≈ 6–14 s) and checks what
 //! Watcher returned and what real Nova then shows an admin through its API. `REAL_NOVA=0` or
 //! `REAL_WATCHER=0` skips them, loudly; a failed setup of either venv fails them.
 
