@@ -17,14 +17,14 @@ if [[ -x "$venv/bin/python" && -f "$marker" && "$(cat "$marker")" == "$want" ]];
     exit 0
 fi
 
-echo "real-nova: preparing $venv (nova 34.0.0 + placement 16.0.0 from PyPI; ~2 min cold)" >&2
+echo "real-nova: preparing $venv (nova 34.0.0 + placement 16.0.0 + keystone 30.0.0 from PyPI; ~2 min cold)" >&2
 [[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     -r "$here/requirements.txt" -c "$here/constraints.txt" >&2
 # Fail here, not in the first test, if the fixtures cannot be imported.
-"$venv/bin/python" -c 'import nova.tests.functional.integrated_helpers' >/dev/null 2>&1 || {
+"$venv/bin/python" -c 'import nova.tests.functional.integrated_helpers, keystone.server.wsgi' >/dev/null 2>&1 || {
     echo "real-nova: the venv at $venv cannot import nova's functional fixtures" >&2
-    "$venv/bin/python" -c 'import nova.tests.functional.integrated_helpers' >&2
+    "$venv/bin/python" -c 'import nova.tests.functional.integrated_helpers, keystone.server.wsgi' >&2
     exit 1
 }
 echo "$want" > "$marker"

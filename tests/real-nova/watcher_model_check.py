@@ -7,11 +7,10 @@ Run with the Watcher venv's python (python-watcher 17.0.0), never the Nova venv'
                                     "password": "...", "project_name": "admin",
                                     "region_name": "RegionOne"}'
 
-The identity service at ``auth_url`` (the Keystone double, started by the Rust test
-``tests/real-nova/tests/real_nova/watcher_model.rs``) must have ``compute`` and ``placement``
-endpoints in the region that point at the harness's nova-api and Placement
-(``Config::with_compute`` and ``Config::with_placement``). Its tokens (``USER:PROJECT:ROLES``)
-are what the harness's auth stand-in takes.
+The identity service at ``auth_url`` (the harness's real Keystone, as the Rust test
+``tests/real-nova/tests/real_nova/watcher_model.rs`` passes it) has ``compute`` and
+``placement`` endpoints in the region that point at the harness's nova-api and Placement, which
+validate its tokens with keystonemiddleware.
 
 What it does, as an operator's watcher.conf and watcher-decision-engine would:
 

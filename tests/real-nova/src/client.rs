@@ -1,12 +1,9 @@
-//! Requests to a running real Nova and its Placement, as an admin or with any token the
-//! harness's auth stand-in accepts (`USER:PROJECT[:ROLES]`), over the repo's shared local HTTP
-//! client.
+//! Requests to a running real Nova and its Placement, as an admin (the token the harness's real
+//! Keystone issued at start, [`RealNova::admin_token`]) or with any token, over the repo's shared
+//! local HTTP client.
 
 use crate::harness::RealNova;
 use serde_json::Value;
-
-/// The admin token of the harness's auth stand-in.
-pub const ADMIN: &str = "admin:admin";
 
 /// The Placement microversion [`RealNova::placement_as`] asks for: Watcher's
 /// `[placement_client] api_version` default.
@@ -52,7 +49,8 @@ impl RealNova {
 
     /// One admin request.
     pub async fn request(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
-        self.request_as(ADMIN, method, path, body).await
+        self.request_as(self.admin_token(), method, path, body)
+            .await
     }
 
     /// The server as real Nova shows it to an admin.
@@ -169,7 +167,7 @@ impl RealNova {
 
     /// One admin `GET` of Placement that must answer 200; its body.
     pub async fn placement_get(&self, path: &str) -> Value {
-        let answer = self.placement_as(ADMIN, path).await;
+        let answer = self.placement_as(self.admin_token(), path).await;
         assert_eq!(answer.status, 200, "GET placement {path}: {answer:?}");
         answer.body
     }

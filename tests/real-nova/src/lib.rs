@@ -5,4 +5,5 @@
 
 pub mod client;
 pub mod harness;
+pub mod keystone;
 pub mod venv;

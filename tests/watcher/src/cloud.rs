@@ -1,13 +1,12 @@
 //! A small cloud for Watcher: the shared doubles ([`DoubleCloud`], the test-support `Cloud` on a
-//! runtime of its own, for Watcher's blocking code), or a Keystone double in front of real Nova
-//! 34 ([`RealCloud`]).
+//! runtime of its own, for Watcher's blocking code), or real Nova 34 behind the real Keystone 30
+//! that its harness serves ([`RealCloud`]).
 
-use keystone_double::KeystoneDouble;
 use nova_double::Timings;
 use real_nova_tests::harness::RealNova;
 use serde_json::Value;
 use std::ops::Deref;
-use test_support::{Cloud, admin_credentials};
+use test_support::Cloud;
 
 /// The test-support doubles on 127.0.0.1, serving from their own runtime until dropped.
 #[derive(Debug)]
@@ -48,22 +47,20 @@ impl DoubleCloud {
 }
 
 /// Real Nova 34 (a fresh `tests/real-nova` harness: nova-api, conductor, scheduler, compute1..3
-/// on a fake virt driver, one server booted per host) behind the Keystone double, whose catalog's
-/// compute endpoint is real Nova's. The harness's auth stand-in takes the double's tokens
-/// (`USER:PROJECT:ROLES`) as they are.
+/// on a fake virt driver, one server booted per host) behind the harness's real Keystone, whose
+/// catalog's compute (RegionOne, RegionTwo) and placement (RegionOne) endpoints are real Nova's
+/// and Placement's; both validate Watcher's Keystone tokens with keystonemiddleware.
 #[derive(Debug)]
 pub struct RealCloud {
-    /// The real Nova harness: its endpoint and the servers it booted.
+    /// The real Nova harness: its endpoint, its Keystone and the servers it booted.
     pub nova: RealNova,
-    /// The Keystone double Watcher authenticates against.
-    pub keystone: KeystoneDouble,
-    // Last: the double's tasks stop before their runtime goes.
+    // For the harness client's requests.
     runtime: tokio::runtime::Runtime,
 }
 
 impl RealCloud {
-    /// Starts real Nova (its venv is prepared once per process) and the Keystone double; a
-    /// failure to start fails the test, with the harness's stderr.
+    /// Starts real Nova and its Keystone (the venv is prepared once per process); a failure to
+    /// start fails the test, with the harness's stderr.
     pub fn start() -> RealCloud {
         let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
         eprintln!(
@@ -74,24 +71,20 @@ impl RealCloud {
             .worker_threads(1)
             .enable_all()
             .build()
-            .expect("a tokio runtime for the Keystone double");
-        // The decision engine builds its compute model from Nova and Placement.
-        let catalog = keystone_double::Config::default()
-            .with_compute("RegionOne", &nova.endpoint)
-            .with_placement("RegionOne", &nova.placement);
-        let keystone = runtime
-            .block_on(KeystoneDouble::start(catalog))
-            .expect("the Keystone double starts");
-        RealCloud {
-            nova,
-            keystone,
-            runtime,
-        }
+            .expect("a tokio runtime for the harness client");
+        RealCloud { nova, runtime }
     }
 
-    /// What Watcher's `[watcher_clients_auth]` needs: the Keystone double's admin.
+    /// What Watcher's `[watcher_clients_auth]` needs: the real Keystone's admin (project
+    /// `admin`), RegionOne.
     pub fn credentials(&self) -> Value {
-        admin_credentials(&self.keystone)
+        serde_json::json!({
+            "auth_url": self.nova.keystone,
+            "username": self.nova.admin.username,
+            "password": self.nova.admin.password,
+            "project_name": self.nova.admin.project,
+            "region_name": "RegionOne",
+        })
     }
 
     /// The server the harness booted on `host`.

@@ -4,7 +4,8 @@
 //! - [`venv`]: `tests/watcher/setup.sh`, run once per process; `REAL_WATCHER=0` disables the
 //!   suite, loudly.
 //! - [`cloud`]: a Keystone double and a Nova double started in-process, on their own runtime;
-//!   or ([`RealCloud`]) the Keystone double in front of real Nova 34 (`real_nova_tests`).
+//!   or ([`RealCloud`]) real Nova 34 behind real Keystone 30, both from `real_nova_tests`'s
+//!   harness.
 //! - [`driver`]: `tests/watcher/driver.py` with the venv's Python: Watcher initialised as
 //!   watcher-applier does, actions loaded through its `ActionFactory`, phases run as a scenario
 //!   says, one JSON line per phase.

@@ -275,7 +275,7 @@ async fn a_host_maintenance_plan_empties_and_disables_the_node_keeping_statuses(
     let validated = action_plan::validate(plan, &known, &validator)
         .await
         .expect("valid");
-    let credentials = Arc::new(wasm_action_host::StaticToken::new(ADMIN)) as _;
+    let credentials = Arc::new(wasm_action_host::StaticToken::new(bench.nova.admin_token())) as _;
     let runner = wasm_action_host::PluginRunner::new(
         registry,
         bench.nova.endpoint.clone(),

@@ -37,7 +37,7 @@ async fn run(cloud: &RealBench, plugin: &str, params: Value) -> (PhaseResult, Ve
     let (runtime, plugins) = plugins();
     let denials = Arc::new(Mutex::new(Vec::new()));
     let sink = denials.clone();
-    let mut call = Call::new(&cloud.nova.endpoint, Some(ADMIN.into()));
+    let mut call = Call::new(&cloud.nova.endpoint, Some(cloud.nova.admin_token().into()));
     call.deadline = Some(Duration::from_secs(60));
     call.observer = Arc::new(move |event: &PluginEvent| {
         if let PluginEvent::Denied { reason, .. } = event {

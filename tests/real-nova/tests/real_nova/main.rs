@@ -3,8 +3,10 @@
 //! `tests/real-nova/harness.py` on Nova's own functional-test fixtures: nova-api, conductor,
 //! scheduler and compute1..3 on a fake virt driver, in one Python process.
 //!
-//! Every test starts a fresh harness (≈ 4–8 s; a long-lived one degrades) and checks what Nova
-//! itself then shows through its API as an admin: host, status, ids, `/os-migrations`.
+//! Every test starts a fresh harness (≈ 6–14 s; a long-lived one degrades) and checks what Nova
+//! itself then shows through its API as an admin: host, status, ids, `/os-migrations`. Auth is
+//! real: Keystone 30 (a child of the harness) issues the tokens, and nova-api and Placement
+//! validate them with keystonemiddleware under Nova's default policy (`keystone.rs`).
 //! `REAL_NOVA=0` disables the suite loudly; a failed setup fails the tests.
 
 use real_nova_tests::harness;
@@ -14,6 +16,7 @@ mod api;
 mod cold;
 mod failures;
 mod family;
+mod keystone;
 mod least_privilege;
 mod live;
 mod outage;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use wasm_action_host::{Call, Phase, PhaseResult};
 
-pub use real_nova_tests::client::{ADMIN, Answer};
+pub use real_nova_tests::client::Answer;
 pub use test_support::migrate::*;
 
 /// A started real Nova plus a client for it.
@@ -31,7 +31,8 @@ impl RealBench {
 
     /// Runs one phase as admin against `endpoint` (e.g. a proxy in front of Nova).
     pub async fn run_through(&self, endpoint: &str, phase: Phase, params: &Value) -> PhaseResult {
-        self.run_at(endpoint, ADMIN, phase, params).await
+        self.run_at(endpoint, self.nova.admin_token(), phase, params)
+            .await
     }
 
     async fn run_at(
@@ -52,7 +53,7 @@ impl RealBench {
 
     /// Runs one phase as admin.
     pub async fn run(&self, phase: Phase, params: &Value) -> PhaseResult {
-        self.run_as(ADMIN, phase, params).await
+        self.run_as(self.nova.admin_token(), phase, params).await
     }
 
     /// One admin request to `path` (under the host, e.g. `/v2.1/servers`) at microversion 2.80.
@@ -183,7 +184,7 @@ impl RealBench {
     /// Runs one phase of the built-in action `action` as admin.
     pub async fn run_action(&self, action: &str, phase: Phase, params: &Value) -> PhaseResult {
         let (runtime, plugins) = builtins();
-        let mut call = Call::new(&self.nova.endpoint, Some(ADMIN.into()));
+        let mut call = Call::new(&self.nova.endpoint, Some(self.nova.admin_token().into()));
         call.deadline = Some(Duration::from_secs(120));
         runtime
             .call(&plugins[action], &call, phase, &params.to_string())

@@ -1,5 +1,6 @@
 //! Placement on its own socket (`RealNova::placement`): the fixture's app, the state Nova's
-//! services write (providers, inventories, usages, allocations), the same token stand-ins.
+//! services write (providers, inventories, usages, allocations), behind keystonemiddleware with
+//! the same real Keystone tokens as nova-api.
 
 use crate::nova::*;
 use crate::real_nova;
@@ -112,17 +113,26 @@ async fn placement_follows_a_cold_migration_that_nova_makes() {
 }
 
 #[tokio::test]
-async fn placement_takes_the_same_tokens_as_nova_and_its_own_policy_decides() {
+async fn placement_takes_the_same_keystone_tokens_as_nova_and_its_own_policy_decides() {
     let Some(cloud) = real_nova() else { return };
-    let status = |token: &'static str| {
-        let nova = &cloud.nova;
-        async move { nova.placement_as(token, "/resource_providers").await.status }
+    let nova = &cloud.nova;
+    let status = |token: String| async move {
+        nova.placement_as(&token, "/resource_providers")
+            .await
+            .status
     };
-    // The Keystone double's admin token, the short admin form, a member, no token at all.
-    assert_eq!(status("admin:admin:admin").await, 200);
-    assert_eq!(status(ADMIN).await, 200);
-    assert_eq!(status("demo:demo:member,reader").await, 403);
-    assert_eq!(status("").await, 401);
+    // Real Keystone tokens, validated by keystonemiddleware: the admin, a token from the admin's
+    // application credential, a member and a reader of the servers' project, a token Keystone
+    // never issued, no token at all.
+    let from_app_credential = nova
+        .issue_app_credential_token()
+        .expect("a token from the application credential");
+    assert_eq!(status(nova.admin_token().into()).await, 200);
+    assert_eq!(status(from_app_credential.id).await, 200);
+    assert_eq!(status(nova.demo_token().into()).await, 403);
+    assert_eq!(status(nova.reader_token().into()).await, 403);
+    assert_eq!(status("admin:admin:admin".into()).await, 401);
+    assert_eq!(status(String::new()).await, 401);
     // Version discovery needs no token.
     let root = cloud.nova.placement_as("", "/").await;
     assert_eq!(root.status, 200, "{root:?}");

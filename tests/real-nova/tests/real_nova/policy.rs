@@ -12,7 +12,7 @@ async fn non_admin_token_is_denied_and_nothing_moves() {
     let error = error(
         cloud
             .run_as(
-                "demo:demo",
+                cloud.nova.demo_token(),
                 Phase::Execute,
                 &cold(&id, "compute1", Some("compute2")),
             )
@@ -27,7 +27,7 @@ async fn non_admin_token_is_denied_and_nothing_moves() {
     let path = format!("/v2.1/servers/{id}/action");
     let body = json!({"migrate": {"host": "compute2"}});
     let answer = cloud
-        .request_as("demo:demo", "POST", &path, Some(body))
+        .request_as(cloud.nova.demo_token(), "POST", &path, Some(body))
         .await;
     assert_eq!(answer.status, 403, "{answer:?}");
     assert_eq!(

@@ -1,15 +1,16 @@
 //! Watcher 17's own compute model collection against this harness: `watcher_model_check.py`, run
 //! with the Watcher venv's python, builds the model as a strategy gets it
 //! (`NovaClusterDataModelCollector` → `NovaModelBuilder` → `NovaHelper` and `PlacementHelper`,
-//! openstacksdk through keystoneauth) with password auth against the Keystone double, whose
-//! catalog has compute at the harness's nova-api and placement at its Placement.
+//! openstacksdk through keystoneauth) with password auth against the harness's real Keystone,
+//! whose catalog has compute at the harness's nova-api (RegionOne and RegionTwo) and placement
+//! at its Placement (RegionOne); both validate Watcher's token with keystonemiddleware.
 //!
 //! The Watcher venv is what `tests/watcher/setup.sh` prepares (at `WATCHER_VENV`, or
 //! `target/watcher-venv`, with the Watcher suite's wasm-action wheel). `REAL_WATCHER=0` skips
 //! this test, loudly; so does `REAL_NOVA=0`.
 
 use crate::real_nova;
-use keystone_double::{ADMIN_PASSWORD, Config, KeystoneDouble};
+use real_nova_tests::harness::RealNova;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,15 +28,15 @@ fn watcher_python() -> Result<PathBuf, String> {
         .clone()
 }
 
-/// Runs `watcher_model_check.py` against `keystone`; its report (the JSON line).
-fn watcher_report(keystone: &KeystoneDouble, stderr_of_nova: impl Fn() -> String) -> Value {
+/// Runs `watcher_model_check.py` as the harness's Keystone admin; its report (the JSON line).
+fn watcher_report(nova: &RealNova) -> Value {
     let python = watcher_python().unwrap_or_else(|why| panic!("{why}"));
     let tmp = tempfile::tempdir().expect("a temp dir");
     let cloud = json!({
-        "auth_url": keystone.endpoint(),
-        "username": "admin",
-        "password": ADMIN_PASSWORD,
-        "project_name": "admin",
+        "auth_url": nova.keystone,
+        "username": nova.admin.username,
+        "password": nova.admin.password,
+        "project_name": nova.admin.project,
         "region_name": "RegionOne",
     });
     let output = Command::new(&python)
@@ -51,7 +52,7 @@ fn watcher_report(keystone: &KeystoneDouble, stderr_of_nova: impl Fn() -> String
         output.status.success(),
         "watcher_model_check.py failed ({}):\n{stderr}\n--- harness ---\n{}",
         output.status,
-        stderr_of_nova()
+        nova.stderr_tail()
     );
     let line = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(line)
@@ -65,18 +66,11 @@ fn watchers_compute_model_has_compute1_to_3_with_placement_inventories_and_the_s
         return;
     }
     let Some(cloud) = real_nova() else { return };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a tokio runtime for the Keystone double");
-    let catalog = Config::default()
-        .with_compute("RegionOne", &cloud.nova.endpoint)
-        .with_placement("RegionOne", &cloud.nova.placement);
-    let keystone = runtime
-        .block_on(KeystoneDouble::start(catalog))
-        .expect("the Keystone double starts");
-    let report = watcher_report(&keystone, || cloud.nova.stderr_tail());
+        .expect("a tokio runtime for the Placement requests");
+    let report = watcher_report(&cloud.nova);
     eprintln!("watcher_model_check: {report}");
 
     // What Placement itself says (through the harness, as admin), to compare with.
@@ -140,7 +134,11 @@ fn watchers_compute_model_has_compute1_to_3_with_placement_inventories_and_the_s
             .unwrap_or_else(|| panic!("{} is not in Watcher's model: {report}", server.id));
         assert_eq!(instance["host"], server.host.as_str(), "{instance}");
         assert_eq!(instance["state"], "active", "{instance}");
-        assert_eq!(instance["project_id"], "demo", "{instance}");
+        assert_eq!(
+            instance["project_id"],
+            cloud.nova.demo_project_id.as_str(),
+            "{instance}"
+        );
         assert!(instance["vcpus"].as_u64() > Some(0), "{instance}");
     }
 
@@ -169,12 +167,4 @@ fn watchers_compute_model_has_compute1_to_3_with_placement_inventories_and_the_s
             "{allocation}"
         );
     }
-
-    // Through Keystone: Watcher logged in with a password and found both endpoints there.
-    assert!(keystone.tokens_issued() >= 1);
-    let logins = keystone.requests();
-    let logins = logins
-        .iter()
-        .filter(|r| r.method == "POST" && r.path == "/v3/auth/tokens");
-    assert!(logins.count() >= 1);
 }

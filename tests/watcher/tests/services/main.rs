@@ -1,7 +1,7 @@
 //! Watcher's own services run the component: real `watcher-api`, `watcher-decision-engine` and
 //! two `watcher-applier` processes from python-watcher 17.0.0, on a real RabbitMQ and a real
 //! MariaDB (a vhost and a database of their own per run), against real Nova 34 and Placement
-//! (the `tests/real-nova` harness) behind the Keystone double. Plans are made and run through
+//! (the `tests/real-nova` harness) behind its real Keystone 30. Plans are made and run through
 //! Watcher's REST API as the `watcher` CLI does; each scenario is judged by asking Nova.
 //!
 //! `REAL_WATCHER=0` or `REAL_NOVA=0` skips the suite; so does a machine without RabbitMQ or

@@ -1,8 +1,8 @@
 //! Both migrate actions, loaded by real Watcher 17, against REAL Nova 34 (the `tests/real-nova`
 //! harness: nova-api, conductor, scheduler, compute1..3 on a fake virt driver) behind the
-//! Keystone double. Each test starts a fresh harness (≈ 4–8 s) and checks what Watcher returned
-//! and what real Nova then shows an admin through its API. `REAL_NOVA=0` or `REAL_WATCHER=0`
-//! skips them, loudly; a failed setup of either venv fails them.
+//! harness's real Keystone 30. Each test starts a fresh harness (≈ 6–14 s) and checks what
+//! Watcher returned and what real Nova then shows an admin through its API. `REAL_NOVA=0` or
+//! `REAL_WATCHER=0` skips them, loudly; a failed setup of either venv fails them.
 
 use real_nova_tests::harness;
 use serde_json::{Value, json};

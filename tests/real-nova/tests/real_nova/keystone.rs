@@ -1,0 +1,242 @@
+//! Real Keystone 30 in front of real Nova (keystonemiddleware `auth_token`): our own Keystone
+//! client (`cloud-auth`) logs in there with a password and with an application credential,
+//! finds Nova in the real catalog (two regions), validates tokens as a service does; Keystone's
+//! real refusals; tokens that expire.
+
+use crate::real_nova;
+use cloud_auth::{
+    AuthError, AuthMethod, AuthOptions, CredentialRef, DEFAULT_REFRESH_MARGIN, DEFAULT_TIMEOUT,
+    DomainRef, Interface, ProjectScope, Secret, Session, UserRef, ValidationError,
+};
+use real_nova_tests::harness::{Account, RealNova};
+use real_nova_tests::keystone;
+use std::time::Duration;
+
+fn options(nova: &RealNova, method: AuthMethod, project: Option<ProjectScope>) -> AuthOptions {
+    AuthOptions {
+        auth_url: Some(nova.keystone.clone()),
+        method,
+        project,
+        region: Some("RegionOne".into()),
+        interface: Interface::Public,
+        compute_endpoint: None,
+        ca_file: None,
+        timeout: DEFAULT_TIMEOUT,
+        refresh_margin: DEFAULT_REFRESH_MARGIN,
+    }
+}
+
+/// `account`'s password login (user and project by name, domain `Default` by name).
+fn password(nova: &RealNova, account: &Account) -> AuthOptions {
+    let domain = DomainRef::Name(nova.domain.clone());
+    let user = UserRef::Name {
+        name: account.username.clone(),
+        domain: domain.clone(),
+    };
+    let project = ProjectScope::Name {
+        name: account.project.clone(),
+        domain,
+    };
+    let method = AuthMethod::Password {
+        user,
+        password: Secret::new(account.password.clone()),
+    };
+    options(nova, method, Some(project))
+}
+
+#[tokio::test]
+async fn cloud_auth_logs_in_with_a_password_and_finds_nova_by_region_in_the_real_catalog() {
+    let Some(cloud) = real_nova() else { return };
+    let nova = &cloud.nova;
+    let session = Session::connect(password(nova, &nova.demo))
+        .await
+        .expect("demo logs in");
+    assert_eq!(session.compute_endpoint(), nova.endpoint);
+    // The member's token lists the servers of its project at Nova.
+    let token = session.token().await.expect("a token");
+    let answer = cloud
+        .request_as(token.expose(), "GET", "/v2.1/servers", None)
+        .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let listed = answer.body["servers"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, nova.servers.len(), "{answer:?}");
+
+    // RegionTwo has its own compute endpoints (the same nova-api here).
+    let mut two = password(nova, &nova.demo);
+    two.region = Some("RegionTwo".into());
+    let session = Session::connect(two).await.expect("RegionTwo");
+    assert_eq!(session.compute_endpoint(), nova.endpoint);
+
+    // Without a region the real catalog is ambiguous: compute is in RegionOne and RegionTwo.
+    let mut anywhere = password(nova, &nova.demo);
+    anywhere.region = None;
+    let error = Session::connect(anywhere).await.err();
+    let Some(AuthError::AmbiguousRegion { interface, regions }) = error else {
+        panic!("expected an ambiguous region, got {error:?}")
+    };
+    assert_eq!(interface, "public");
+    assert_eq!(regions, ["RegionOne", "RegionTwo"]);
+}
+
+#[tokio::test]
+async fn cloud_auth_logs_in_with_the_application_credential_and_acts_as_the_admin() {
+    let Some(cloud) = real_nova() else { return };
+    let nova = &cloud.nova;
+    let credential = &nova.application_credential;
+    let method = AuthMethod::ApplicationCredential {
+        credential: CredentialRef::Id(credential.id.clone()),
+        secret: Secret::new(credential.secret.clone()),
+    };
+    let session = Session::connect(options(nova, method, None))
+        .await
+        .expect("the application credential logs in");
+    assert_eq!(session.compute_endpoint(), nova.endpoint);
+    let token = session.token().await.expect("a token");
+    // Its token carries the admin's role in project admin: os-services is admin-only.
+    let answer = cloud
+        .request_as(token.expose(), "GET", "/v2.1/os-services", None)
+        .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+
+    // By name, with its owner: the same.
+    let method = AuthMethod::ApplicationCredential {
+        credential: CredentialRef::Name {
+            name: credential.name.clone(),
+            user: UserRef::Name {
+                name: nova.admin.username.clone(),
+                domain: DomainRef::Name(nova.domain.clone()),
+            },
+        },
+        secret: Secret::new(credential.secret.clone()),
+    };
+    Session::connect(options(nova, method, None))
+        .await
+        .expect("the application credential logs in by name");
+
+    // Real Keystone's token body for it: method application_credential, the credential named.
+    let issued = nova
+        .issue_app_credential_token()
+        .expect("a token from the application credential");
+    let body = &issued.body["token"];
+    assert_eq!(
+        body["methods"],
+        serde_json::json!(["application_credential"])
+    );
+    assert_eq!(body["application_credential"]["id"], credential.id.as_str());
+    assert_eq!(body["project"]["name"], "admin");
+}
+
+#[tokio::test]
+async fn cloud_auth_validates_real_tokens_as_a_service_does() {
+    let Some(cloud) = real_nova() else { return };
+    let nova = &cloud.nova;
+    // The admin's session validates (GET /v3/auth/tokens, as keystonemiddleware does).
+    let service = Session::connect(password(nova, &nova.admin))
+        .await
+        .expect("admin logs in");
+    let member = service
+        .validate_token(nova.demo_token())
+        .await
+        .expect("the member's token is valid");
+    assert_eq!(member.user_id, nova.demo.user_id);
+    assert_eq!(
+        member.project_id.as_deref(),
+        Some(nova.demo_project_id.as_str())
+    );
+    // member implies reader (bootstrap's implied role): both are in the token.
+    assert!(
+        member.has_role("member") && member.has_role("reader"),
+        "{member:?}"
+    );
+    assert!(!member.has_role("admin"), "{member:?}");
+    let reader = service
+        .validate_token(nova.reader_token())
+        .await
+        .expect("the reader's token is valid");
+    assert!(
+        reader.has_role("reader") && !reader.has_role("member"),
+        "{reader:?}"
+    );
+    // A token Keystone never issued (the old stand-in's form).
+    let error = service.validate_token("admin:admin:admin").await.err();
+    assert!(
+        matches!(error, Some(ValidationError::NotValid)),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn keystone_refuses_a_wrong_password_with_its_401_and_nova_a_bad_token_with_its_own() {
+    let Some(cloud) = real_nova() else { return };
+    let nova = &cloud.nova;
+    let mut wrong = nova.demo.clone();
+    wrong.password = "not-the-password".into();
+    let url = format!("{}/auth/tokens", nova.keystone);
+    let (status, head, body) =
+        keystone::post(&url, &keystone::password_auth(&wrong)).expect("Keystone answers");
+    assert_eq!(status, 401, "{head}\n{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(body["error"]["code"], 401, "{body}");
+    assert_eq!(body["error"]["title"], "Unauthorized", "{body}");
+    assert_eq!(
+        keystone::header(&head, "www-authenticate").as_deref(),
+        Some(format!("Keystone uri=\"{}\"", nova.keystone).as_str()),
+        "{head}"
+    );
+    // Our client reports it as a refusal of this user, without the password.
+    let error = Session::connect(password(nova, &wrong)).await.err();
+    let Some(AuthError::Refused { status, .. }) = &error else {
+        panic!("expected a refusal, got {error:?}")
+    };
+    assert_eq!(*status, 401);
+    assert!(!format!("{error:?}").contains("not-the-password"));
+
+    // nova-api (keystonemiddleware): 401 for a token Keystone does not know, with the same
+    // WWW-Authenticate; 401 without a token.
+    for token in ["gAAAAAB-not-a-fernet-token", ""] {
+        let answer = cloud.request_as(token, "GET", "/v2.1/servers", None).await;
+        assert_eq!(answer.status, 401, "{token:?}: {answer:?}");
+        assert_eq!(answer.body["error"]["code"], 401, "{answer:?}");
+    }
+}
+
+#[test]
+fn a_token_that_expired_is_refused_by_nova_and_a_fresh_one_works() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let lifetime = Duration::from_secs(6);
+    let nova =
+        RealNova::start_with_token_expiration(lifetime).unwrap_or_else(|why| panic!("{why}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let issued = nova.issue_token(&nova.demo).expect("a token");
+    let status = |token: &str| {
+        runtime
+            .block_on(nova.request_as(token, "GET", "/v2.1/servers", None))
+            .status
+    };
+    assert_eq!(status(&issued.id), 200);
+    // Keystone's expires_at: UTC, microseconds, `Z` (fernet keeps whole seconds).
+    let expires_at = issued.body["token"]["expires_at"]
+        .as_str()
+        .expect("expires_at");
+    assert!(
+        expires_at.ends_with(".000000Z") && expires_at.len() == 27,
+        "{expires_at}"
+    );
+    std::thread::sleep(lifetime + Duration::from_secs(2));
+    // keystonemiddleware had the token cached as valid; it still refuses it once expired.
+    assert_eq!(status(&issued.id), 401);
+    let fresh = nova.issue_token(&nova.demo).expect("a fresh token");
+    assert_eq!(status(&fresh.id), 200);
+    // The harness's own requests (a boot through its control endpoint) renew their tokens.
+    let id = runtime.block_on(async {
+        let body = serde_json::json!({"host": "compute2"});
+        let path = nova.control_path("/servers");
+        nova.request_as(&fresh.id, "POST", &path, Some(body)).await
+    });
+    assert_eq!(id.status, 200, "{id:?}");
+}
