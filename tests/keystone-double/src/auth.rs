@@ -15,6 +15,9 @@ pub(crate) enum Refusal {
     BadRequest(String),
     /// Wrong or unknown credentials, or no access to the scope (401).
     Unauthorized,
+    /// A presented token (the `token` method) that Keystone cannot validate: real Keystone 30
+    /// answers 404, not 401, with its message.
+    TokenNotFound(&'static str),
 }
 
 /// What a successful authentication grants, before it becomes a token.
@@ -140,10 +143,11 @@ fn by_token(
         .get("id")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("Expecting to find id in token."))?;
-    let presented = state
-        .valid_token(id, now)
-        .ok_or(Refusal::Unauthorized)?
-        .clone();
+    let presented = match (state.valid_token(id, now), state.tokens.contains_key(id)) {
+        (Some(token), _) => token.clone(),
+        (None, true) => return Err(Refusal::TokenNotFound("Failed to validate token")),
+        (None, false) => return Err(Refusal::TokenNotFound("Could not recognize Fernet token")),
+    };
     let user = state
         .config
         .users

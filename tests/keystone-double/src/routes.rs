@@ -56,6 +56,7 @@ fn issue(shared: &Shared, body: &[u8], with_catalog: bool) -> Outcome {
         Ok(token) => token,
         Err(Refusal::BadRequest(message)) => return bad_request(&message),
         Err(Refusal::Unauthorized) => return unauthorized(),
+        Err(Refusal::TokenNotFound(message)) => return error(404, message, "Not Found"),
     };
     state.issued += 1;
     let serial = state.config.distinct_tokens.then_some(state.issued);

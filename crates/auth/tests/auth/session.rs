@@ -105,6 +105,44 @@ async fn given_token_is_exchanged_for_a_project_scoped_one_and_not_renewed() {
     assert_eq!(keystone.tokens_issued(), 2);
 }
 
+/// Exchanges `token` for a project-scoped one, as `OS_TOKEN` does.
+async fn exchange(keystone: &KeystoneDouble, token: &str) -> Result<Session, AuthError> {
+    let options = resolve_owned(&[
+        ("OS_AUTH_URL", keystone.endpoint()),
+        ("OS_TOKEN", token.to_string()),
+        ("OS_PROJECT_ID", "demo".into()),
+    ])
+    .expect("resolves");
+    Session::connect(options).await
+}
+
+#[tokio::test]
+async fn an_expired_or_unknown_given_token_is_refused_with_keystones_404_reason() {
+    // Real Keystone 30 answers a presented token it cannot validate with 404, not 401.
+    let keystone =
+        keystone(Config::default().with_token_lifetime(Duration::from_millis(300))).await;
+    let given = keystone
+        .issue_token("demo", "demo")
+        .expect("demo has a role on demo");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    for (token, reason) in [
+        (given.as_str(), "Failed to validate token"),
+        ("gAAAAABnot-a-token", "Could not recognize Fernet token"),
+    ] {
+        match exchange(&keystone, token).await {
+            Err(AuthError::Refused {
+                who,
+                status,
+                message,
+            }) => {
+                assert_eq!((who.as_str(), status), ("the given token", 404));
+                assert!(message.contains(reason), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn given_token_with_an_endpoint_override_makes_no_call_at_all() {
     let options = AuthOptions::with_token("http://nova:8774/v2.1/", Secret::new("fixed"));

@@ -230,6 +230,29 @@ fn a_token_that_expired_is_refused_by_nova_and_a_fresh_one_works() {
     std::thread::sleep(lifetime + Duration::from_secs(2));
     // keystonemiddleware had the token cached as valid; it still refuses it once expired.
     assert_eq!(status(&issued.id), 401);
+    // Presented to Keystone for a scoped one (OS_TOKEN), an expired or unknown token is a 404
+    // with Keystone's reason, which cloud-auth reports as a refusal of the given token.
+    let project = ProjectScope::Id(nova.demo_project_id.clone());
+    for (token, reason) in [
+        (issued.id.as_str(), "Failed to validate token"),
+        ("gAAAAABnot-a-token", "Could not recognize Fernet token"),
+    ] {
+        let method = AuthMethod::Token(Secret::new(token.to_string()));
+        let answer = runtime.block_on(Session::connect(options(
+            &nova,
+            method,
+            Some(project.clone()),
+        )));
+        match answer {
+            Err(AuthError::Refused {
+                status, message, ..
+            }) => {
+                assert_eq!(status, 404, "{message}");
+                assert!(message.contains(reason), "{message}");
+            }
+            other => panic!("expected Keystone's refusal, got {other:?}"),
+        }
+    }
     let fresh = nova.issue_token(&nova.demo).expect("a fresh token");
     assert_eq!(status(&fresh.id), 200);
     // The harness's own requests (a boot through its control endpoint) renew their tokens.
