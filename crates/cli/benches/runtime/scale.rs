@@ -63,11 +63,12 @@ async fn budget(table: &mut Table, n: usize) {
     let label =
         |what: &str| format!("7. {n} migrations, stand-in at {STAND_IN_RATE} req/s: {what}");
     table.row(&label("failed"), failed as f64, "", Goal::Exactly(0.0, "0"));
+    // A 429 is waited out, never a failure: counted, not a goal.
     table.row(
-        &label("429s from the stand-in"),
+        &label("429s from the stand-in (waited out)"),
         number("rate_limited"),
         "",
-        Goal::Exactly(0.0, "0"),
+        Goal::None,
     );
     table.row(
         &label("busiest second at the stand-in"),
