@@ -6,6 +6,7 @@ mod apply;
 mod bench;
 mod grants;
 mod migrate;
+mod real_cloud;
 mod run;
 mod secrets;
 mod serve;

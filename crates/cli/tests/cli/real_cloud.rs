@@ -1,0 +1,192 @@
+//! The binary as an operator runs it, against real Nova 34 behind real Keystone 30
+//! (`tests/real-nova`'s harness): a clouds.yaml with password auth, and `apply` on a plan
+//! shaped like Watcher's `host_maintenance` output. `REAL_NOVA=0` skips it, loudly.
+
+use crate::bench::text;
+use real_nova_tests::harness::RealNova;
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+
+#[test]
+fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let active = nova.server_on("compute1");
+    let stopped = runtime.block_on(nova.boot_on("compute1"));
+    runtime.block_on(nova.stop(&stopped));
+
+    let home = tempfile::tempdir().expect("temp home");
+    let admin = &nova.admin;
+    let clouds = format!(
+        "clouds:\n  real:\n    auth:\n      auth_url: {url}\n      username: {user}\n      password: {password}\n      project_name: {project}\n      user_domain_name: {domain}\n      project_domain_name: {domain}\n    region_name: RegionOne\n    interface: public\n",
+        url = nova.keystone,
+        user = admin.username,
+        password = admin.password,
+        project = admin.project,
+        domain = nova.domain,
+    );
+    std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
+    let plan = json!({"actions": [
+        {"uuid": "disable", "action_type": "change_nova_service_state", "parents": [],
+         "input_parameters": {"resource_id": "9a1c2d4e-1111-4222-8333-944455556666",
+            "resource_name": "compute1", "state": "disabled",
+            "disabled_reason": "watcher_maintaining"}},
+        {"uuid": "live", "action_type": "migrate", "parents": ["disable"],
+         "input_parameters": {"resource_id": active, "migration_type": "live",
+            "source_node": "compute1"}},
+        {"uuid": "cold", "action_type": "migrate", "parents": ["disable"],
+         "input_parameters": {"resource_id": stopped, "migration_type": "cold",
+            "source_node": "compute1"}},
+    ]});
+    let path = home.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).expect("plan.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_wasm-action"))
+        .args(["apply", path.to_str().expect("utf-8"), "--os-cloud", "real"])
+        .args(["--output", "json"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("OS_CLIENT_CONFIG_FILE", home.path().join("clouds.yaml"))
+        .env("WASM_ACTION_CACHE_DIR", home.path().join("cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(report["state"], "SUCCEEDED", "{report}");
+    assert!(
+        !text(&output).contains(&admin.password),
+        "the password is in no output"
+    );
+
+    // What Nova shows, asked as an admin of its own.
+    let service = runtime.block_on(nova.compute_service("compute1"));
+    assert_eq!(
+        (&service["status"], &service["disabled_reason"]),
+        (&json!("disabled"), &json!("watcher_maintaining"))
+    );
+    let on_node = runtime.block_on(nova.request(
+        "GET",
+        "/v2.1/servers/detail?all_tenants=1&host=compute1",
+        None,
+    ));
+    assert_eq!(on_node.body["servers"], json!([]), "{on_node:?}");
+    for (id, status) in [(&active, "ACTIVE"), (&stopped, "SHUTOFF")] {
+        let server = runtime.block_on(nova.server(id));
+        assert_ne!(server["OS-EXT-SRV-ATTR:host"], "compute1", "{server}");
+        assert_eq!(server["status"], status, "{server}");
+    }
+}
+
+/// `wasm-action ARGS` with only HOME, the cache and `env`.
+fn run(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasm-action"));
+    command
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("WASM_ACTION_CACHE_DIR", home.join("cache"))
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let home = tempfile::tempdir().expect("temp home");
+    let server = nova.server_on("compute2");
+    let cold = json!({"resource_id": server, "migration_type": "cold",
+        "source_node": "compute2", "destination_node": "compute3"})
+    .to_string();
+    let pre = ["run", "--phase", "pre-condition", "--params", cold.as_str()];
+    let credential = &nova.application_credential;
+    let clouds = format!(
+        "clouds:\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n    region_name: RegionTwo\n",
+        url = nova.keystone,
+        id = credential.id,
+        secret = credential.secret,
+    );
+    std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
+    let config = home.path().join("clouds.yaml");
+    let config = config.to_str().expect("utf-8");
+
+    // An application credential from clouds.yaml, Nova found in RegionTwo of the real catalog.
+    let output = run(
+        home.path(),
+        &[&pre[..], &["--os-cloud", "appcred"][..]].concat(),
+        &[("OS_CLIENT_CONFIG_FILE", config)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    // Plain OS_* variables, the admin's password.
+    let admin = &nova.admin;
+    let password_env = |account: &real_nova_tests::harness::Account| {
+        vec![
+            ("OS_AUTH_URL", nova.keystone.clone()),
+            ("OS_USERNAME", account.username.clone()),
+            ("OS_PASSWORD", account.password.clone()),
+            ("OS_PROJECT_NAME", account.project.clone()),
+            ("OS_USER_DOMAIN_NAME", nova.domain.clone()),
+            ("OS_PROJECT_DOMAIN_NAME", nova.domain.clone()),
+            ("OS_REGION_NAME", "RegionOne".to_string()),
+        ]
+    };
+    let borrowed = |env: &[(&'static str, String)]| -> Vec<(&'static str, String)> { env.to_vec() };
+    let as_refs = |env: &[(&'static str, String)]| {
+        env.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
+    let admin_env = as_refs(&borrowed(&password_env(admin)));
+    let env: Vec<(&str, &str)> = admin_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = run(home.path(), &pre, &env);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    // A region the catalog lacks: a usage-level error naming what there is, before any action.
+    let mut elsewhere = env.clone();
+    elsewhere.retain(|(k, _)| *k != "OS_REGION_NAME");
+    elsewhere.push(("OS_REGION_NAME", "RegionThree"));
+    let output = run(home.path(), &pre, &elsewhere);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("RegionThree") && said.contains("RegionOne") && said.contains("RegionTwo"),
+        "{said}"
+    );
+
+    // A project member: Nova's own policy refuses a migration to a named host; nothing moves.
+    let member_env = password_env(&nova.demo);
+    let env: Vec<(&str, &str)> = member_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = run(
+        home.path(),
+        &["run", "--params", cold.as_str(), "--output", "json"],
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(answer["error"]["kind"], "denied", "{answer}");
+    assert!(runtime.block_on(nova.migrations_of(&server)).is_empty());
+    assert_eq!(
+        runtime.block_on(nova.server(&server))["OS-EXT-SRV-ATTR:host"],
+        "compute2"
+    );
+    for secret in [&admin.password, &nova.demo.password, &credential.secret] {
+        assert!(
+            !String::from_utf8_lossy(&output.stderr).contains(secret.as_str()),
+            "no secret in any output"
+        );
+    }
+}
