@@ -190,3 +190,63 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
         );
     }
 }
+
+#[test]
+fn a_migration_that_outlives_its_token_renews_it_and_finishes() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    // Tokens live 8 s; the driver takes 12 s to move the disk: the migration outlives the
+    // token it started with, and keystonemiddleware refuses a token once it has expired.
+    let lifetime = std::time::Duration::from_secs(8);
+    let nova =
+        RealNova::start_with_token_expiration(lifetime).unwrap_or_else(|why| panic!("{why}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let path = nova.control_path("/faults");
+    let delays = json!({"fail": [], "delays": {"migrate_disk_and_power_off": 12}});
+    let answer = runtime.block_on(nova.request("PUT", &path, Some(delays)));
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let server = nova.server_on("compute1");
+    let cold = json!({"resource_id": server, "migration_type": "cold",
+        "source_node": "compute1", "destination_node": "compute3"})
+    .to_string();
+    let home = tempfile::tempdir().expect("temp home");
+    let admin = &nova.admin;
+    let env = [
+        ("OS_AUTH_URL", nova.keystone.as_str()),
+        ("OS_USERNAME", admin.username.as_str()),
+        ("OS_PASSWORD", admin.password.as_str()),
+        ("OS_PROJECT_NAME", admin.project.as_str()),
+        ("OS_USER_DOMAIN_NAME", nova.domain.as_str()),
+        ("OS_PROJECT_DOMAIN_NAME", nova.domain.as_str()),
+        ("OS_REGION_NAME", "RegionOne"),
+    ];
+    let started = std::time::Instant::now();
+    let output = run(
+        home.path(),
+        &["run", "--params", cold.as_str(), "--output", "json"],
+        &env,
+    );
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        took > lifetime + std::time::Duration::from_secs(2),
+        "it outlived its first token: {took:?}"
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(answer["status"], "succeeded", "{answer}");
+    // The harness's own admin token has expired too: ask Nova with a fresh one.
+    let fresh = nova.issue_token(admin).expect("a fresh admin token");
+    let ask = |path: String| runtime.block_on(nova.request_as(&fresh.id, "GET", &path, None));
+    let moved = ask(format!("/v2.1/servers/{server}")).body["server"].clone();
+    assert_eq!(moved["OS-EXT-SRV-ATTR:host"], "compute3", "{moved}");
+    assert_eq!(moved["status"], "ACTIVE", "{moved}");
+    let migrations = ask(format!("/v2.1/os-migrations?instance_uuid={server}"));
+    assert_eq!(
+        migrations.body["migrations"][0]["status"], "confirmed",
+        "{migrations:?}"
+    );
+}
