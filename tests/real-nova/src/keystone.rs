@@ -48,17 +48,43 @@ pub fn issue_token(auth_url: &str, auth: &Value) -> Result<Token, String> {
 
 /// One blocking `POST` of JSON to an `http://` URL; `(status, raw headers, body)`.
 pub fn post(url: &str, body: &Value) -> Result<(u16, String, String), String> {
+    send("POST", url, &[], &body.to_string())
+}
+
+/// Revokes `token` with `admin_token` (`DELETE /v3/auth/tokens`, 204), as `openstack token
+/// revoke` does.
+pub fn revoke_token(auth_url: &str, admin_token: &str, token: &str) -> Result<(), String> {
+    let headers = [("X-Auth-Token", admin_token), ("X-Subject-Token", token)];
+    let (status, _, body) = send("DELETE", &format!("{auth_url}/auth/tokens"), &headers, "")?;
+    match status {
+        204 => Ok(()),
+        _ => Err(format!(
+            "Keystone answered {status} to the revocation: {body}"
+        )),
+    }
+}
+
+/// One blocking request with `headers` and a JSON `body` to an `http://` URL.
+fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String, String), String> {
     let rest = url
         .strip_prefix("http://")
         .ok_or_else(|| format!("not an http:// URL: {url}"))?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let body = body.to_string();
     let mut stream =
         TcpStream::connect(authority).map_err(|e| format!("connect to {authority}: {e}"))?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
-         Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream

@@ -250,3 +250,62 @@ fn a_migration_that_outlives_its_token_renews_it_and_finishes() {
         "{migrations:?}"
     );
 }
+
+#[test]
+fn a_revoked_token_is_refused_with_keystones_reason_and_nothing_changes() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let server = nova.server_on("compute1");
+    let cold = json!({"resource_id": server, "migration_type": "cold",
+        "source_node": "compute1", "destination_node": "compute2"})
+    .to_string();
+    // A token never shown to Nova (keystonemiddleware caches what it validated), revoked.
+    let token = nova.issue_token(&nova.admin).expect("a token");
+    real_nova_tests::keystone::revoke_token(&nova.keystone, nova.admin_token(), &token.id)
+        .expect("revoked");
+    let home = tempfile::tempdir().expect("temp home");
+
+    // Exchanged at Keystone (OS_TOKEN with an auth URL): Keystone's own reason, nothing runs.
+    let env = [
+        ("OS_AUTH_URL", nova.keystone.as_str()),
+        ("OS_TOKEN", token.id.as_str()),
+        ("OS_PROJECT_NAME", nova.admin.project.as_str()),
+        ("OS_PROJECT_DOMAIN_NAME", nova.domain.as_str()),
+        ("OS_REGION_NAME", "RegionOne"),
+    ];
+    let output = run(home.path(), &["run", "--params", cold.as_str()], &env);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("Keystone refused")
+            && said.contains("the given token")
+            && said.contains("(404): Failed to validate token"),
+        "{said}"
+    );
+
+    // Straight to Nova (OS_TOKEN with the compute endpoint): Nova's 401 is `denied`.
+    let env = [
+        ("OS_COMPUTE_ENDPOINT", nova.endpoint.as_str()),
+        ("OS_TOKEN", token.id.as_str()),
+    ];
+    let output = run(
+        home.path(),
+        &["run", "--params", cold.as_str(), "--output", "json"],
+        &env,
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(answer["error"]["kind"], "denied", "{answer}");
+    for shown in [&text(&output), &said.to_string()] {
+        assert!(!shown.contains(&token.id), "the token is in no output");
+    }
+    assert!(runtime.block_on(nova.migrations_of(&server)).is_empty());
+    let unmoved = runtime.block_on(nova.server(&server));
+    assert_eq!(unmoved["OS-EXT-SRV-ATTR:host"], "compute1");
+}
