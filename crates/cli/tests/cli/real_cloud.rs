@@ -115,11 +115,15 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
     .to_string();
     let pre = ["run", "--phase", "pre-condition", "--params", cold.as_str()];
     let credential = &nova.application_credential;
+    let token = nova.issue_token(&nova.admin).expect("a token");
     let clouds = format!(
-        "clouds:\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n    region_name: RegionTwo\n",
+        "clouds:\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n    region_name: RegionTwo\n  token:\n    auth_type: v3token\n    auth:\n      auth_url: {url}\n      token: {token}\n      project_name: {project}\n      project_domain_name: {domain}\n    region_name: RegionOne\n",
         url = nova.keystone,
         id = credential.id,
         secret = credential.secret,
+        token = token.id,
+        project = nova.admin.project,
+        domain = nova.domain,
     );
     std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
     let config = home.path().join("clouds.yaml");
@@ -129,6 +133,14 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
     let output = run(
         home.path(),
         &[&pre[..], &["--os-cloud", "appcred"][..]].concat(),
+        &[("OS_CLIENT_CONFIG_FILE", config)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+
+    // A token from clouds.yaml (v3token), exchanged for a project-scoped one.
+    let output = run(
+        home.path(),
+        &[&pre[..], &["--os-cloud", "token"][..]].concat(),
         &[("OS_CLIENT_CONFIG_FILE", config)],
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
