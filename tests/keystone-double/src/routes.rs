@@ -85,11 +85,13 @@ fn validate(shared: &Shared, headers: &http::HeaderMap, with_catalog: bool) -> O
     }
     let subject = header("x-subject-token").unwrap_or_default();
     let Some(token) = state.valid_token(subject, now) else {
-        return error(
-            404,
-            &format!("Could not find token: {subject}."),
-            "Not Found",
-        );
+        // Real Keystone 30 (fernet): an expired token fails validation, an unknown one is not
+        // recognised.
+        let message = match state.tokens.contains_key(subject) {
+            true => "Failed to validate token",
+            false => "Could not recognize Fernet token",
+        };
+        return error(404, message, "Not Found");
     };
     Outcome {
         status: 200,

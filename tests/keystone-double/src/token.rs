@@ -25,8 +25,7 @@ pub(crate) fn token_body(
     if let Some(project_id) = &token.project_id {
         body["project"] = project(config, project_id);
         body["is_domain"] = json!(false);
-        body["roles"] = token
-            .roles
+        body["roles"] = with_implied(&token.roles)
             .iter()
             .map(|r| json!({ "id": format!("{r}-role-id"), "name": r }))
             .collect();
@@ -43,6 +42,25 @@ pub(crate) fn token_body(
         });
     }
     json!({ "token": body })
+}
+
+/// Keystone 30's bootstrap makes `admin` imply `manager`, `manager` imply `member` and
+/// `member` imply `reader`; a token lists the roles granted and every role they imply.
+pub(crate) fn with_implied(roles: &[String]) -> Vec<String> {
+    const CHAIN: [&str; 4] = ["admin", "manager", "member", "reader"];
+    let mut all: Vec<String> = Vec::new();
+    for role in roles {
+        let implied = match CHAIN.iter().position(|c| c == role) {
+            Some(at) => CHAIN[at..].iter().map(|r| r.to_string()).collect(),
+            None => vec![role.clone()],
+        };
+        for role in implied {
+            if !all.contains(&role) {
+                all.push(role);
+            }
+        }
+    }
+    all
 }
 
 fn domain(config: &Config, id: &str) -> Value {

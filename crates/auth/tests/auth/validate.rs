@@ -39,7 +39,12 @@ async fn a_member_token_is_vouched_for_with_its_user_project_and_roles() {
     let token = service.validate_token(&caller).await.expect("valid");
     assert_eq!(token.user_id, "demo");
     assert_eq!(token.project_id.as_deref(), Some("demo"));
-    assert!(token.has_role("member"), "{:?}", token.roles);
+    // member implies reader, as Keystone 30's bootstrap makes it.
+    assert!(
+        token.has_role("member") && token.has_role("reader"),
+        "{:?}",
+        token.roles
+    );
     assert!(!token.has_role("admin"));
     assert!(token.expires_at > SystemTime::now());
     let sent = validations(&keystone);
