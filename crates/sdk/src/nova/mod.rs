@@ -203,6 +203,24 @@ impl Nova {
         }
     }
 
+    /// `PUT path` with `body`: setting a value is idempotent, so an answer a gateway lost is
+    /// sent once more. Returns Nova's answer when it is JSON.
+    pub fn put(&self, path: &str, body: &Value, what: &str) -> Result<Option<Value>, ActionError> {
+        match self.mutate(Verb::Put, path, Some(body), what)? {
+            (Posted::Accepted(_), answer) => Ok(answer),
+            (Posted::Uncertain(lost), _) => {
+                log::warn(&format!(
+                    "no answer from Nova to {what} ({}); sending it again",
+                    explain(&lost)
+                ));
+                match self.mutate(Verb::Put, path, Some(body), what)? {
+                    (Posted::Accepted(_), answer) => Ok(answer),
+                    (Posted::Uncertain(again), _) => Err(again),
+                }
+            }
+        }
+    }
+
     /// `POST /servers/{id}/action` with `{name: args}`, telling a refusal apart from an answer
     /// that never came back.
     pub fn post_action(&self, id: &str, name: &str, args: Value) -> Result<Posted, ActionError> {

@@ -148,16 +148,7 @@ impl Nova {
         let body = json!({"meta": { key: value }});
         let what = format!("setting metadata {key} of server {id}");
         let path = format!("/servers/{id}/metadata/{key}");
-        // Setting a value is idempotent: a lost answer is sent once more.
-        match self.mutate(Verb::Put, &path, Some(&body), &what)? {
-            (super::Posted::Accepted(_), _) => Ok(()),
-            (super::Posted::Uncertain(_), _) => self
-                .mutate(Verb::Put, &path, Some(&body), &what)
-                .and_then(|(posted, _)| match posted {
-                    super::Posted::Accepted(_) => Ok(()),
-                    super::Posted::Uncertain(error) => Err(error),
-                }),
-        }
+        self.put(&path, &body, &what).map(drop)
     }
 
     /// `DELETE /servers/{id}/metadata/{key}`; a key already gone is fine.

@@ -1,9 +1,8 @@
 //! The nova-compute services: reading one host's, enabling and disabling it.
 
-use super::{Nova, Posted, text};
+use super::{Nova, text};
 use crate::bindings::openstack::actions::types::ActionError;
 use crate::errors::transport;
-use crate::http::Verb;
 use crate::status;
 use serde_json::{Value, json};
 
@@ -73,26 +72,9 @@ impl Nova {
         }
         let what = format!("changing the compute service of {}", service.host);
         let path = format!("/os-services/{}", service.id);
-        let answered = match self.mutate(Verb::Put, &path, Some(&body), &what)? {
-            (Posted::Accepted(_), Some(answer)) => answer,
-            (Posted::Accepted(_), None) => {
-                return Err(transport(format!("{what}: the answer is not JSON")));
-            }
-            // A PUT sets a value: sending it again is safe.
-            (Posted::Uncertain(lost), _) => {
-                crate::log::warn(&format!(
-                    "no answer from Nova to {what} ({}); sending it again",
-                    crate::errors::explain(&lost)
-                ));
-                match self.mutate(Verb::Put, &path, Some(&body), &what)? {
-                    (Posted::Accepted(_), Some(answer)) => answer,
-                    (Posted::Uncertain(again), _) => return Err(again),
-                    (Posted::Accepted(_), None) => {
-                        return Err(transport(format!("{what}: the answer is not JSON")));
-                    }
-                }
-            }
-        };
+        let answered = self
+            .put(&path, &body, &what)?
+            .ok_or_else(|| transport(format!("{what}: the answer is not JSON")))?;
         answered
             .get("service")
             .map(Service::from_json)
