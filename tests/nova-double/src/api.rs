@@ -277,12 +277,13 @@ pub(crate) fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
+            (percent_decode(key, true), percent_decode(value, true))
         })
         .collect()
 }
 
-fn percent_decode(text: &str) -> String {
+/// `%XX` escapes decoded; a `+` is a space in a query (`plus_is_space`), itself in a path.
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -295,7 +296,7 @@ fn percent_decode(text: &str) -> String {
                 out.push(byte);
                 i += 3;
             }
-            (b'+', _) => {
+            (b'+', _) if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }

@@ -194,26 +194,7 @@ fn check_keys(field: &str, value: &Value, object: &Map<String, Value>) -> Result
 
 /// A path segment's `%XX` escapes decoded (a `+` stays a `+` in a path).
 fn path_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::api::percent_decode(segment, false)
 }
 
 #[cfg(test)]
