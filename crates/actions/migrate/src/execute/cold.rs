@@ -1,7 +1,7 @@
 //! Cold migration: `migrate` with `host`, wait for `VERIFY_RESIZE`, check the host,
 //! `confirmResize`, wait for the original status.
 
-use super::{Move, Moved, rid};
+use super::{Move, Moved};
 use crate::params::MigrationType;
 use crate::pre_condition::movable_statuses;
 use wasm_action_sdk::prelude::*;
@@ -17,17 +17,7 @@ pub fn migrate(step: &Move) -> Result<Moved, ActionError> {
         None => Value::Null,
     };
     let request_id = post_migrate(step, &original, args)?;
-    log::info(&format!(
-        "Nova accepted migrate of {} to {} ({})",
-        step.server_id,
-        step.target(),
-        rid(&request_id)
-    ));
-    progress(
-        step.cx.phase,
-        Some(10),
-        &format!("migrating {} from {}", step.server_id, step.source),
-    );
+    step.accepted("migrate", "migrating", &request_id);
     let failed = |server: &Server, what: &str| step.failure(KIND, server, &request_id, what);
     let resized = step
         .cx

@@ -1,7 +1,7 @@
 //! Live migration: `os-migrateLive` with `block_migration: auto`, then wait until the server is
 //! ACTIVE elsewhere.
 
-use super::{Move, Moved, rid};
+use super::{Move, Moved};
 use wasm_action_sdk::prelude::*;
 
 const KIND: &str = status::migration::LIVE;
@@ -13,17 +13,7 @@ pub fn migrate(step: &Move) -> Result<Moved, ActionError> {
         .cx
         .nova
         .live_migrate(step.server_id, step.destination, "auto")?;
-    log::info(&format!(
-        "Nova accepted live migration of {} to {} ({})",
-        step.server_id,
-        step.target(),
-        rid(&request_id)
-    ));
-    progress(
-        step.cx.phase,
-        Some(10),
-        &format!("live-migrating {} from {}", step.server_id, step.source),
-    );
+    step.accepted("live migration", "live-migrating", &request_id);
     let failed = |server: &Server, what: &str| step.failure(KIND, server, &request_id, what);
     let moved = step
         .cx

@@ -84,6 +84,22 @@ impl Move<'_> {
             .unwrap_or("a host of the scheduler's choice")
     }
 
+    /// Nova took the request that starts the move (`what`, e.g. `migrate`): say so in the log
+    /// and in the progress (`doing`, e.g. `migrating`).
+    fn accepted(&self, what: &str, doing: &str, request_id: &Option<String>) {
+        log::info(&format!(
+            "Nova accepted {what} of {} to {} ({})",
+            self.server_id,
+            self.target(),
+            rid(request_id)
+        ));
+        progress(
+            self.cx.phase,
+            Some(10),
+            &format!("{doing} {} from {}", self.server_id, self.source),
+        );
+    }
+
     /// Reads the server and refuses to move it unless it is on the source in an allowed status.
     fn server_on_source(&self, statuses: &[&str]) -> Result<Server, ActionError> {
         let server = self.nova().existing_server(self.server_id)?;
