@@ -6,6 +6,7 @@
 //! - [`FaultyProxy`]: a proxy in front of Nova that fails as a load balancer does in an outage
 //!   (503 pages, refused connections, resets before or after upstream saw the request).
 
+pub mod actions;
 mod cloud;
 pub mod migrate;
 mod proxy;

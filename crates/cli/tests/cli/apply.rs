@@ -83,35 +83,14 @@ async fn a_six_action_plan_with_a_diamond_ends_in_the_exact_states() {
     );
 }
 
-/// A plan as Watcher's `host_maintenance` strategy writes it for `maintenance_node` compute1
-/// with no backup node: disable the node's service, then move every server off it (live for
-/// ACTIVE, cold for the others, the scheduler choosing), each after the disable.
-fn host_maintenance(active: &[&str], shutoff: &[&str]) -> Value {
-    let mut actions = vec![json!({
-        "uuid": "disable", "action_type": "change_nova_service_state", "parents": [],
-        "input_parameters": {"resource_id": "9a1c2d4e-1111-4222-8333-944455556666",
-            "resource_name": "compute1", "state": "disabled",
-            "disabled_reason": "watcher_maintaining"}})];
-    let moves = active
-        .iter()
-        .map(|s| (s, "live"))
-        .chain(shutoff.iter().map(|s| (s, "cold")));
-    for (n, (server, kind)) in moves.enumerate() {
-        actions.push(json!({
-            "uuid": format!("move{n}"), "action_type": "migrate", "parents": ["disable"],
-            "input_parameters": {"resource_id": server, "migration_type": kind,
-                "source_node": "compute1", "resource_name": format!("vm{n}")}}));
-    }
-    json!({ "actions": actions })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_maintenance_plan_disables_the_node_and_empties_it_keeping_statuses() {
     let cloud = Cli::start().await;
     let active = [cloud.active_on("compute1"), cloud.active_on("compute1")];
     let shutoff = [cloud.shutoff_on("compute1")];
     let bystander = cloud.active_on("compute2");
-    let plan = host_maintenance(
+    let plan = test_support::actions::host_maintenance(
+        "compute1",
         &active.iter().map(String::as_str).collect::<Vec<_>>(),
         &shutoff.iter().map(String::as_str).collect::<Vec<_>>(),
     );

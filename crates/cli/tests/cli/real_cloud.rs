@@ -32,18 +32,7 @@ fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
         domain = nova.domain,
     );
     std::fs::write(home.path().join("clouds.yaml"), clouds).expect("clouds.yaml");
-    let plan = json!({"actions": [
-        {"uuid": "disable", "action_type": "change_nova_service_state", "parents": [],
-         "input_parameters": {"resource_id": "9a1c2d4e-1111-4222-8333-944455556666",
-            "resource_name": "compute1", "state": "disabled",
-            "disabled_reason": "watcher_maintaining"}},
-        {"uuid": "live", "action_type": "migrate", "parents": ["disable"],
-         "input_parameters": {"resource_id": active, "migration_type": "live",
-            "source_node": "compute1"}},
-        {"uuid": "cold", "action_type": "migrate", "parents": ["disable"],
-         "input_parameters": {"resource_id": stopped, "migration_type": "cold",
-            "source_node": "compute1"}},
-    ]});
+    let plan = test_support::actions::host_maintenance("compute1", &[&active], &[&stopped]);
     let path = home.path().join("plan.json");
     std::fs::write(&path, plan.to_string()).expect("plan.json");
     let output = Command::new(env!("CARGO_BIN_EXE_wasm-action"))

@@ -2,37 +2,16 @@
 //! test, and readers of what Nova shows.
 
 use serde_json::Value;
-use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::OnceLock;
 use std::time::Duration;
 use test_support::Cloud;
-use wasm_action_host::{
-    ActionError, Call, Phase, PhaseOutput, PhaseResult, Plugin, Readiness, Runtime,
-};
+use wasm_action_host::{ActionError, Call, Phase, PhaseOutput, PhaseResult, Readiness};
 
 pub use nova_double::{Fault, Timings};
 pub use serde_json::json;
 pub use test_support::ADMIN;
+pub use test_support::migrate::{details, error};
 pub use wasm_action_host::Phase::*;
-
-/// One engine and every built-in action compiled once per test binary.
-fn plugins() -> &'static (Runtime, HashMap<&'static str, Plugin>) {
-    static PLUGINS: OnceLock<(Runtime, HashMap<&'static str, Plugin>)> = OnceLock::new();
-    PLUGINS.get_or_init(|| {
-        let runtime = Runtime::new().expect("the engine starts");
-        let plugins = builtin_plugins::ALL
-            .iter()
-            .map(|b| {
-                let plugin = runtime
-                    .load_builtin(b.name, b.wasm)
-                    .unwrap_or_else(|e| panic!("{} loads: {e}", b.name));
-                (b.name, plugin)
-            })
-            .collect();
-        (runtime, plugins)
-    })
-}
 
 /// The doubles and an admin call with a 30 s deadline.
 pub struct Bench {
@@ -59,7 +38,7 @@ impl Bench {
 
     /// Runs one phase of built-in `action`; a host error fails the test.
     pub async fn run(&self, action: &str, phase: Phase, params: &Value) -> PhaseResult {
-        let (runtime, plugins) = plugins();
+        let (runtime, plugins) = test_support::actions::builtins();
         let plugin = &plugins[action];
         runtime
             .call(plugin, &self.call, phase, &params.to_string())
@@ -100,24 +79,6 @@ impl Bench {
                     .to_string()
             })
             .collect()
-    }
-}
-
-/// The outcome's details of a successful execute/revert/abort.
-pub fn details(result: PhaseResult) -> Value {
-    match result {
-        Ok(PhaseOutput::Outcome(outcome)) => {
-            serde_json::from_str(&outcome.details).expect("details are JSON")
-        }
-        other => panic!("expected an outcome, got {other:?}"),
-    }
-}
-
-/// The typed action error of a failed phase.
-pub fn error(result: PhaseResult) -> ActionError {
-    match result {
-        Err(error) => error,
-        Ok(other) => panic!("expected an action error, got {other:?}"),
     }
 }
 

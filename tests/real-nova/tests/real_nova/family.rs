@@ -245,18 +245,7 @@ async fn a_host_maintenance_plan_empties_and_disables_the_node_keeping_statuses(
     let active = bench.nova.server_on("compute1");
     let stopped = bench.nova.boot_on("compute1").await;
     bench.stop(&stopped).await;
-    let plan = json!({"actions": [
-        {"uuid": "disable", "action_type": "change_nova_service_state", "parents": [],
-         "input_parameters": {"resource_id": "9a1c2d4e-1111-4222-8333-944455556666",
-            "resource_name": "compute1", "state": "disabled",
-            "disabled_reason": "watcher_maintaining"}},
-        {"uuid": "live", "action_type": "migrate", "parents": ["disable"],
-         "input_parameters": {"resource_id": active, "migration_type": "live",
-            "source_node": "compute1", "resource_name": "server0"}},
-        {"uuid": "cold", "action_type": "migrate", "parents": ["disable"],
-         "input_parameters": {"resource_id": stopped, "migration_type": "cold",
-            "source_node": "compute1"}},
-    ]});
+    let plan = test_support::actions::host_maintenance("compute1", &[&active], &[&stopped]);
     let registry = Arc::new(wasm_action_host::Registry::new(Arc::new(
         wasm_action_host::Runtime::new().expect("engine"),
     )));

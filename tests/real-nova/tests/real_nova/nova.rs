@@ -43,12 +43,7 @@ impl RealBench {
         params: &Value,
     ) -> PhaseResult {
         let (runtime, plugin) = plugin();
-        let mut call = Call::new(endpoint, Some(token.into()));
-        call.deadline = Some(Duration::from_secs(120));
-        runtime
-            .call(plugin, &call, phase, &params.to_string())
-            .await
-            .unwrap_or_else(|e| panic!("the host gets an answer: {e:?}"))
+        call(runtime, plugin, endpoint, token, phase, params).await
     }
 
     /// Runs one phase as admin.
@@ -155,40 +150,28 @@ pub fn placement(server: &Value) -> (String, String) {
     (text("OS-EXT-SRV-ATTR:host"), text("status"))
 }
 
-/// Every built-in action compiled once per test binary.
-fn builtins() -> &'static (
-    wasm_action_host::Runtime,
-    std::collections::HashMap<&'static str, wasm_action_host::Plugin>,
-) {
-    use std::sync::OnceLock;
-    static LOADED: OnceLock<(
-        wasm_action_host::Runtime,
-        std::collections::HashMap<&'static str, wasm_action_host::Plugin>,
-    )> = OnceLock::new();
-    LOADED.get_or_init(|| {
-        let runtime = wasm_action_host::Runtime::new().expect("the engine starts");
-        let plugins = builtin_plugins::ALL
-            .iter()
-            .map(|b| {
-                let plugin = runtime
-                    .load_builtin(b.name, b.wasm)
-                    .unwrap_or_else(|e| panic!("{} loads: {e}", b.name));
-                (b.name, plugin)
-            })
-            .collect();
-        (runtime, plugins)
-    })
-}
-
 impl RealBench {
     /// Runs one phase of the built-in action `action` as admin.
     pub async fn run_action(&self, action: &str, phase: Phase, params: &Value) -> PhaseResult {
-        let (runtime, plugins) = builtins();
-        let mut call = Call::new(&self.nova.endpoint, Some(self.nova.admin_token().into()));
-        call.deadline = Some(Duration::from_secs(120));
-        runtime
-            .call(&plugins[action], &call, phase, &params.to_string())
-            .await
-            .unwrap_or_else(|e| panic!("the host gets an answer: {e:?}"))
+        let (runtime, plugins) = test_support::actions::builtins();
+        let (endpoint, token) = (&self.nova.endpoint, self.nova.admin_token());
+        call(runtime, &plugins[action], endpoint, token, phase, params).await
     }
+}
+
+/// One phase of `plugin` with `token` against `endpoint` (120 s); a host error fails the test.
+async fn call(
+    runtime: &wasm_action_host::Runtime,
+    plugin: &wasm_action_host::Plugin,
+    endpoint: &str,
+    token: &str,
+    phase: Phase,
+    params: &Value,
+) -> PhaseResult {
+    let mut call = Call::new(endpoint, Some(token.into()));
+    call.deadline = Some(Duration::from_secs(120));
+    runtime
+        .call(plugin, &call, phase, &params.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("the host gets an answer: {e:?}"))
 }
