@@ -5,22 +5,30 @@ use crate::table::{Goal, Table, median};
 use std::time::Instant;
 use wasm_action_host::{Runtime, Settings, Source};
 
-/// Every shipped action: its component's size and the time to compile it.
-fn sizes(table: &mut Table, compiles: usize) {
-    for builtin in &builtin_plugins::ALL {
-        let mut compile = Vec::new();
-        for _ in 0..compiles {
+/// Milliseconds each of `compiles` loads took, each in a fresh runtime without a cache.
+fn compile_times(compiles: usize, load: impl Fn(&Runtime)) -> Vec<f64> {
+    (0..compiles)
+        .map(|_| {
             let uncached = Runtime::with_settings(Settings {
                 max_concurrent_calls: 16,
                 ..Settings::default()
             })
             .expect("engine");
             let started = Instant::now();
-            uncached
+            load(&uncached);
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .collect()
+}
+
+/// Every shipped action: its component's size and the time to compile it.
+fn sizes(table: &mut Table, compiles: usize) {
+    for builtin in &builtin_plugins::ALL {
+        let mut compile = compile_times(compiles, |runtime| {
+            runtime
                 .load_builtin(builtin.name, builtin.wasm)
                 .expect("compiles");
-            compile.push(started.elapsed().as_secs_f64() * 1e3);
-        }
+        });
         table.row(
             &format!(
                 "1. `{}`: component {} KiB, compiled in",
@@ -43,19 +51,11 @@ pub async fn run(table: &mut Table, full: bool) {
         ..Settings::default()
     };
     let runtime = Runtime::with_settings(cached.clone()).expect("engine");
-    let mut compile = Vec::new();
-    for _ in 0..compiles {
-        let uncached = Runtime::with_settings(Settings {
-            max_concurrent_calls: 16,
-            ..Settings::default()
-        })
-        .expect("engine");
-        let started = Instant::now();
-        uncached
+    let mut compile = compile_times(compiles, |runtime| {
+        runtime
             .load("migrate", builtin_plugins::MIGRATE)
             .expect("compiles");
-        compile.push(started.elapsed().as_secs_f64() * 1e3);
-    }
+    });
     sizes(table, compiles);
     runtime
         .load("migrate", builtin_plugins::MIGRATE)

@@ -7,16 +7,28 @@ use real_nova_tests::harness::RealNova;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 
-#[test]
-fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
+/// A fresh real Nova behind real Keystone (tokens living `lifetime`, else an hour) and a
+/// runtime to ask it with, or `None` (after a loud line) when `REAL_NOVA=0`.
+fn real_nova(lifetime: Option<std::time::Duration>) -> Option<(RealNova, tokio::runtime::Runtime)> {
     if real_nova_tests::harness::disabled() {
-        return;
+        return None;
     }
-    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let nova = match lifetime {
+        Some(lifetime) => RealNova::start_with_token_expiration(lifetime),
+        None => RealNova::start(),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
+    Some((nova.unwrap_or_else(|why| panic!("{why}")), runtime))
+}
+
+#[test]
+fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
+    let Some((nova, runtime)) = real_nova(None) else {
+        return;
+    };
     let active = nova.server_on("compute1");
     let stopped = runtime.block_on(nova.boot_on("compute1"));
     runtime.block_on(nova.stop(&stopped));
@@ -89,14 +101,9 @@ fn run(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::proc
 
 #[test]
 fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
-    if real_nova_tests::harness::disabled() {
+    let Some((nova, runtime)) = real_nova(None) else {
         return;
-    }
-    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    };
     let home = tempfile::tempdir().expect("temp home");
     let server = nova.server_on("compute2");
     let cold = json!({"resource_id": server, "migration_type": "cold",
@@ -194,18 +201,12 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
 
 #[test]
 fn a_migration_that_outlives_its_token_renews_it_and_finishes() {
-    if real_nova_tests::harness::disabled() {
-        return;
-    }
     // Tokens live 8 s; the driver takes 12 s to move the disk: the migration outlives the
     // token it started with, and keystonemiddleware refuses a token once it has expired.
     let lifetime = std::time::Duration::from_secs(8);
-    let nova =
-        RealNova::start_with_token_expiration(lifetime).unwrap_or_else(|why| panic!("{why}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let Some((nova, runtime)) = real_nova(Some(lifetime)) else {
+        return;
+    };
     let path = nova.control_path("/faults");
     let delays = json!({"fail": [], "delays": {"migrate_disk_and_power_off": 12}});
     let answer = runtime.block_on(nova.request("PUT", &path, Some(delays)));
@@ -254,14 +255,9 @@ fn a_migration_that_outlives_its_token_renews_it_and_finishes() {
 
 #[test]
 fn a_revoked_token_is_refused_with_keystones_reason_and_nothing_changes() {
-    if real_nova_tests::harness::disabled() {
+    let Some((nova, runtime)) = real_nova(None) else {
         return;
-    }
-    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    };
     let server = nova.server_on("compute1");
     let cold = json!({"resource_id": server, "migration_type": "cold",
         "source_node": "compute1", "destination_node": "compute2"})
