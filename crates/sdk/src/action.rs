@@ -1,8 +1,9 @@
 //! The [`Action`] trait and the contract's exports built from it.
 
 use crate::bindings::exports::openstack::actions::action::Guest;
+use crate::bindings::openstack::actions::types::Outcome as ContractOutcome;
 use crate::bindings::openstack::actions::types::{
-    ActionError, Context, FieldError, Outcome, Readiness, RequestGrant,
+    ActionError, Context, FieldError, Readiness, RequestGrant,
 };
 use crate::errors::unsupported;
 use crate::nova::{Nova, Request, Server};
@@ -133,13 +134,19 @@ impl Cx {
     }
 }
 
-/// An outcome: one line for humans and a JSON object of facts, to which the phase's elapsed
-/// time and request count are added by the export.
+/// What a phase did: one line for humans and a JSON object of facts, to which the export adds
+/// the phase's elapsed time and request count before it becomes the contract's `outcome`.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// One line for humans.
+    pub summary: String,
+    /// The facts (ids, hosts, statuses).
+    pub details: Value,
+}
+
+/// An outcome of `summary` and `details`.
 pub fn outcome(summary: String, details: Value) -> Outcome {
-    Outcome {
-        summary,
-        details: details.to_string(),
-    }
+    Outcome { summary, details }
 }
 
 fn parse<A: Action>(text: &str) -> Result<A::Params, ActionError> {
@@ -160,10 +167,10 @@ fn run<A: Action, T>(
     Ok((result, cx))
 }
 
-/// Adds what every outcome carries: the phase's time and the requests it made.
-fn stamped((outcome, cx): (Outcome, Cx)) -> Outcome {
-    let mut details: Value =
-        serde_json::from_str(&outcome.details).unwrap_or_else(|_| serde_json::json!({}));
+/// The contract's outcome, with what every outcome carries: the phase's time and the requests
+/// it made.
+fn stamped((outcome, cx): (Outcome, Cx)) -> ContractOutcome {
+    let mut details = outcome.details;
     if let Some(object) = details.as_object_mut() {
         object
             .entry("elapsed_ms")
@@ -172,7 +179,7 @@ fn stamped((outcome, cx): (Outcome, Cx)) -> Outcome {
             .entry("api_calls")
             .or_insert_with(|| cx.nova.calls().into());
     }
-    Outcome {
+    ContractOutcome {
         summary: outcome.summary,
         details: details.to_string(),
     }
@@ -199,15 +206,15 @@ impl<A: Action> Guest for A {
         run::<A, _>(ctx, &params, "pre_condition", A::pre_condition).map(|(r, _)| r)
     }
 
-    fn execute(ctx: Context, params: String) -> Result<Outcome, ActionError> {
+    fn execute(ctx: Context, params: String) -> Result<ContractOutcome, ActionError> {
         run::<A, _>(ctx, &params, "execute", A::execute).map(stamped)
     }
 
-    fn revert(ctx: Context, params: String) -> Result<Outcome, ActionError> {
+    fn revert(ctx: Context, params: String) -> Result<ContractOutcome, ActionError> {
         run::<A, _>(ctx, &params, "revert", A::revert).map(stamped)
     }
 
-    fn abort(ctx: Context, params: String) -> Result<Outcome, ActionError> {
+    fn abort(ctx: Context, params: String) -> Result<ContractOutcome, ActionError> {
         run::<A, _>(ctx, &params, "abort", A::abort).map(stamped)
     }
 

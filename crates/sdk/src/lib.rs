@@ -60,11 +60,10 @@ pub mod params;
 pub mod status;
 pub mod wait;
 
-pub use action::{Action, Cx, outcome};
+pub use action::{Action, Cx, Outcome, outcome};
 pub use bindings::export;
 pub use bindings::openstack::actions::types::{
-    ActionError, ApiFault, Context, FieldError, MigrationFailure, Outcome, Problem, Readiness,
-    RequestGrant,
+    ActionError, ApiFault, Context, FieldError, MigrationFailure, Problem, Readiness, RequestGrant,
 };
 pub use nova::{Nova, Request, requests};
 pub use params::{Field, Parameters};
