@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::clock::whole_seconds;
 use crate::config::{Project, User};
 use crate::state::{IssuedToken, State};
 
@@ -15,9 +16,13 @@ pub(crate) enum Refusal {
     BadRequest(String),
     /// Wrong or unknown credentials, or no access to the scope (401).
     Unauthorized,
-    /// A presented token (the `token` method) that Keystone cannot validate: real Keystone 30
-    /// answers 404, not 401, with its message.
-    TokenNotFound(&'static str),
+    /// A refusal by an authentication method that Keystone explains (401 with the message and
+    /// an `identity` member), e.g. an application credential that requests a scope.
+    MethodRefused(String),
+    /// Something the request names that Keystone cannot find (404, with its message): a
+    /// presented token (the `token` method) it cannot validate, or an application credential
+    /// id it does not know.
+    NotFound(String),
 }
 
 /// What a successful authentication grants, before it becomes a token.
@@ -70,8 +75,10 @@ pub(crate) fn authenticate(
         project_id: grant.project_id,
         roles: grant.roles,
         methods: grant.methods,
-        issued_at: now,
-        expires_at: grant.expires_at.unwrap_or(now + lifetime),
+        issued_at: whole_seconds(now),
+        expires_at: grant
+            .expires_at
+            .unwrap_or_else(|| whole_seconds(now + lifetime)),
         application_credential: grant.application_credential,
     })
 }
@@ -94,16 +101,19 @@ fn application_credential(
     scope: Option<&Value>,
 ) -> Result<Grant, Refusal> {
     if scope.is_some() {
-        // Keystone: an application credential cannot request a scope.
-        return Err(Refusal::Unauthorized);
+        return Err(Refusal::MethodRefused(
+            "Error authenticating with application credential: Application credentials cannot \
+             request a scope."
+                .to_string(),
+        ));
     }
     let secret = section.get("secret").and_then(Value::as_str);
     let credential = if let Some(id) = section.get("id").and_then(Value::as_str) {
-        state
-            .config
-            .application_credentials
-            .iter()
-            .find(|c| c.id == id)
+        let known = state.config.application_credentials.iter();
+        // Keystone 30 looks an id up as a resource: an unknown one is a 404 that names it.
+        let found = known.clone().find(|c| c.id == id);
+        let missing = || Refusal::NotFound(format!("Could not find Application Credential: {id}."));
+        Some(found.ok_or_else(missing)?)
     } else {
         let name = section
             .get("name")
@@ -145,8 +155,8 @@ fn by_token(
         .ok_or_else(|| bad("Expecting to find id in token."))?;
     let presented = match (state.valid_token(id, now), state.tokens.contains_key(id)) {
         (Some(token), _) => token.clone(),
-        (None, true) => return Err(Refusal::TokenNotFound("Failed to validate token")),
-        (None, false) => return Err(Refusal::TokenNotFound("Could not recognize Fernet token")),
+        (None, true) => return Err(not_found("Failed to validate token")),
+        (None, false) => return Err(not_found("Could not recognize Fernet token")),
     };
     let user = state
         .config
@@ -156,8 +166,9 @@ fn by_token(
         .ok_or(Refusal::Unauthorized)?;
     // Like Keystone, a token without a scope in the request gets an unscoped token.
     let mut grant = scoped(state, user, scope, Vec::new())?;
-    grant.methods = presented.methods.iter().copied().chain(["token"]).collect();
-    grant.methods.dedup();
+    // Keystone 30 lists `token` first, then the presented token's own methods.
+    let earlier = presented.methods.iter().copied().filter(|m| *m != "token");
+    grant.methods = ["token"].into_iter().chain(earlier).collect();
     grant.expires_at = Some(presented.expires_at);
     Ok(grant)
 }
@@ -248,13 +259,16 @@ fn domain_id(state: &State, domain: Option<&Value>, of: &str) -> Result<String, 
     known.map(|d| d.id.clone()).ok_or(Refusal::Unauthorized)
 }
 
+fn not_found(message: &str) -> Refusal {
+    Refusal::NotFound(message.to_string())
+}
+
 fn bad(message: &str) -> Refusal {
     Refusal::BadRequest(message.to_string())
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::time::Duration;
 
     use serde_json::json;
@@ -263,13 +277,7 @@ mod tests {
     use crate::config::{APP_CREDENTIAL_ID, APP_CREDENTIAL_SECRET, Config, DEMO_PASSWORD};
 
     fn state() -> State {
-        State {
-            config: Config::default(),
-            tokens: HashMap::new(),
-            issued: 0,
-            validations: 0,
-            requests: Vec::new(),
-        }
+        State::new(Config::default())
     }
 
     fn password(user: &str, password: &str, project: &str) -> Value {
@@ -300,15 +308,45 @@ mod tests {
         assert_eq!(no_role.err(), Some(Refusal::Unauthorized));
     }
 
+    fn application_credential(id: &str, secret: &str) -> Value {
+        json!({ "auth": { "identity": {
+            "methods": ["application_credential"],
+            "application_credential": { "id": id, "secret": secret },
+        } } })
+    }
+
     #[test]
-    fn application_credential_with_a_scope_is_unauthorized() {
-        let body = json!({ "auth": {
-            "identity": { "methods": ["application_credential"], "application_credential": {
-                "id": APP_CREDENTIAL_ID, "secret": APP_CREDENTIAL_SECRET } },
-            "scope": { "project": { "id": "admin" } },
-        } });
+    fn application_credential_with_a_scope_is_refused_with_keystones_reason() {
+        let mut body = application_credential(APP_CREDENTIAL_ID, APP_CREDENTIAL_SECRET);
+        body["auth"]["scope"] = json!({ "project": { "id": "admin" } });
         let refused = authenticate(&state(), &body, SystemTime::now());
-        assert_eq!(refused.err(), Some(Refusal::Unauthorized));
+        let reason = "Error authenticating with application credential: Application credentials \
+                      cannot request a scope.";
+        assert_eq!(refused.err(), Some(Refusal::MethodRefused(reason.into())));
+    }
+
+    #[test]
+    fn an_unknown_application_credential_id_is_not_found_and_a_wrong_secret_unauthorized() {
+        let now = SystemTime::now();
+        let unknown = authenticate(&state(), &application_credential("nope", "x"), now);
+        let reason = "Could not find Application Credential: nope.";
+        assert_eq!(unknown.err(), Some(Refusal::NotFound(reason.into())));
+        let wrong = authenticate(
+            &state(),
+            &application_credential(APP_CREDENTIAL_ID, "x"),
+            now,
+        );
+        assert_eq!(wrong.err(), Some(Refusal::Unauthorized));
+    }
+
+    #[test]
+    fn tokens_are_issued_and_expire_on_whole_seconds() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(951_782_400_750);
+        let token = authenticate(&state(), &password("demo", DEMO_PASSWORD, "demo"), now);
+        let token = token.map_err(|e| format!("{e:?}")).expect("demo logs in");
+        let whole = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(token.issued_at, whole);
+        assert_eq!(token.expires_at, whole + Duration::from_secs(3600));
     }
 
     #[test]
@@ -328,7 +366,7 @@ mod tests {
         let token = authenticate(&state, &body, later).map_err(|e| format!("{e:?}"));
         let token = token.expect("the token is valid");
         assert_eq!(token.expires_at, presented.expires_at);
-        assert_eq!(token.methods, vec!["password", "token"]);
+        assert_eq!(token.methods, vec!["token", "password"]);
     }
 
     #[test]

@@ -140,7 +140,8 @@ pub struct Config {
     pub application_credentials: Vec<ApplicationCredential>,
     /// Catalog endpoints besides identity.
     pub catalog: Vec<Endpoint>,
-    /// How long an issued token is valid.
+    /// How long an issued token is valid (Keystone's `[token] expiration`); its times are
+    /// whole seconds, so the expiry is cut to the second.
     pub token_lifetime: Duration,
     /// When set, each token also carries a role `token-N` (N counts issued tokens), so no two
     /// tokens are equal; the Nova double ignores the extra role.

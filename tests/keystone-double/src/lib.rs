@@ -2,11 +2,15 @@
 //! a token and find the compute (and, with [`Config::with_placement`], placement) endpoint:
 //! `GET /v3`, `POST /v3/auth/tokens` with the `password`, `application_credential` and `token`
 //! methods, `GET /v3/auth/tokens` (validation: 200 with the token, 404 for an unknown, expired
-//! or revoked one, counted by [`KeystoneDouble::tokens_validated`]), and the service catalog.
+//! or revoked one, 403 unless the caller has `admin` or `service` or is the token's own user;
+//! counted by [`KeystoneDouble::tokens_validated`]), `GET /v3/roles` (admin only), and the
+//! service catalog (identity in `RegionOne` only, where bootstrap puts it).
 //!
-//! Answers have Keystone's shape: `201` with `X-Subject-Token` and a `token` body (`expires_at`,
-//! `issued_at`, `user`, `project`, `roles`, `catalog`), and `401` with Keystone's error body for
-//! wrong credentials. Issued tokens read `USER:PROJECT:ROLES` (`admin:admin:admin` for the
+//! Answers have Keystone 30's shape: `201` with `X-Subject-Token` and a `token` body
+//! (`expires_at`, `issued_at` in whole seconds as a fernet token has them, `user`, `project`,
+//! `roles` with uuid ids, `catalog`), and `401` with Keystone's error body for wrong
+//! credentials. The roles are bootstrap's (`admin` ⇒ `manager` ⇒ `member` ⇒ `reader`, and
+//! `service`) plus any the configuration grants. Issued tokens read `USER:PROJECT:ROLES` (`admin:admin:admin` for the
 //! default admin), the form the Nova double (`tests/nova-double`) accepts, so a client can run
 //! the whole chain: Keystone double → token and catalog → Nova double.
 //!
@@ -107,8 +111,8 @@ impl KeystoneDouble {
             project_id: Some(project_id.to_string()),
             roles,
             methods: vec!["password"],
-            issued_at: now,
-            expires_at: now + state.config.token_lifetime,
+            issued_at: clock::whole_seconds(now),
+            expires_at: clock::whole_seconds(now + state.config.token_lifetime),
             application_credential: None,
         };
         state.issued += 1;
@@ -128,7 +132,9 @@ impl KeystoneDouble {
         self.shared.lock().tokens.remove(token).is_some()
     }
 
-    /// Changes how long tokens issued from now on live.
+    /// Changes how long tokens issued from now on live. Like a fernet token, a token's times
+    /// are whole seconds (its expiry is cut to the second), so give at least 2 s to a token a
+    /// test needs valid for a while.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         self.shared.lock().config.token_lifetime = lifetime;
     }

@@ -1,7 +1,7 @@
 //! The double's memory: its configuration, the tokens it issued, and the request log.
 //! One `std::sync::Mutex` guards it; nobody holds it across an `.await`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
@@ -23,13 +23,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(config: Config, addr: SocketAddr) -> Self {
         Shared {
-            state: Mutex::new(State {
-                config,
-                tokens: HashMap::new(),
-                issued: 0,
-                validations: 0,
-                requests: Vec::new(),
-            }),
+            state: Mutex::new(State::new(config)),
             addr,
         }
     }
@@ -49,6 +43,8 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) config: Config,
+    /// Role ids by name: the bootstrap roles and every role the configuration grants.
+    pub(crate) role_ids: BTreeMap<String, String>,
     /// Issued tokens by their id (the `X-Subject-Token` value).
     pub(crate) tokens: HashMap<String, IssuedToken>,
     /// How many tokens were issued so far.
@@ -58,7 +54,30 @@ pub(crate) struct State {
     pub(crate) requests: Vec<RecordedRequest>,
 }
 
+/// The roles `keystone-manage bootstrap` creates in Keystone 30 (`service` implies nothing).
+pub(crate) const BOOTSTRAP_ROLES: [&str; 5] = ["admin", "manager", "member", "reader", "service"];
+
 impl State {
+    pub(crate) fn new(config: Config) -> Self {
+        let role_ids = role_ids(&config);
+        State {
+            config,
+            role_ids,
+            tokens: HashMap::new(),
+            issued: 0,
+            validations: 0,
+            requests: Vec::new(),
+        }
+    }
+
+    /// The id of role `name`: a uuid in hex, as Keystone gives every role.
+    pub(crate) fn role_id(&self, name: &str) -> String {
+        match self.role_ids.get(name) {
+            Some(id) => id.clone(),
+            None => uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+
     pub(crate) fn record_request(&mut self, request: RecordedRequest) {
         if self.requests.len() >= REQUEST_LOG_LIMIT {
             self.requests.remove(0);
@@ -70,6 +89,17 @@ impl State {
     pub(crate) fn valid_token(&self, id: &str, now: SystemTime) -> Option<&IssuedToken> {
         self.tokens.get(id).filter(|t| t.expires_at > now)
     }
+}
+
+/// A fresh uuid (hex) for each bootstrap role and each role a user or credential holds.
+fn role_ids(config: &Config) -> BTreeMap<String, String> {
+    let granted = config.users.iter().flat_map(|u| u.roles.values().flatten());
+    let held = config.application_credentials.iter().flat_map(|c| &c.roles);
+    let names = BOOTSTRAP_ROLES.iter().map(|r| r.to_string());
+    names
+        .chain(granted.chain(held).cloned())
+        .map(|name| (name, uuid::Uuid::new_v4().simple().to_string()))
+        .collect()
 }
 
 /// What a token stands for.

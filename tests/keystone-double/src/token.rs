@@ -6,15 +6,20 @@ use serde_json::{Value, json};
 
 use crate::clock::iso_micros_z;
 use crate::config::{Config, Endpoint};
-use crate::state::IssuedToken;
+use crate::state::{IssuedToken, State};
+
+/// The region `keystone-manage bootstrap --bootstrap-region-id` names: the only one with
+/// identity endpoints in a Keystone 30 catalog.
+pub(crate) const IDENTITY_REGION: &str = "RegionOne";
 
 /// The body of a `201` from `POST /v3/auth/tokens` (or a `200` from `GET`).
 pub(crate) fn token_body(
-    config: &Config,
+    state: &State,
     token: &IssuedToken,
     identity_url: &str,
     with_catalog: bool,
 ) -> Value {
+    let config = &state.config;
     let mut body = json!({
         "methods": token.methods,
         "user": user(config, &token.user_id),
@@ -27,7 +32,7 @@ pub(crate) fn token_body(
         body["is_domain"] = json!(false);
         body["roles"] = with_implied(&token.roles)
             .iter()
-            .map(|r| json!({ "id": format!("{r}-role-id"), "name": r }))
+            .map(|r| json!({ "id": state.role_id(r), "name": r }))
             .collect();
         if with_catalog {
             body["catalog"] = catalog(&config.catalog, identity_url);
@@ -89,22 +94,14 @@ fn project(config: &Config, id: &str) -> Value {
     json!({ "domain": domain(config, domain_id), "id": id, "name": name })
 }
 
-/// The configured endpoints grouped by service, plus identity (this double) in every region
-/// the catalog mentions.
+/// The configured endpoints grouped by service, plus identity (this double) in RegionOne only,
+/// where bootstrap registers it.
 fn catalog(endpoints: &[Endpoint], identity_url: &str) -> Value {
-    let mut regions: Vec<&str> = endpoints.iter().map(|e| e.region.as_str()).collect();
-    regions.sort_unstable();
-    regions.dedup();
-    if regions.is_empty() {
-        regions.push("RegionOne");
-    }
-    let identity = regions.iter().flat_map(|region| {
-        ["public", "internal", "admin"].map(|interface| Endpoint {
-            service_type: "identity".to_string(),
-            interface: interface.to_string(),
-            region: region.to_string(),
-            url: identity_url.to_string(),
-        })
+    let identity = ["public", "internal", "admin"].map(|interface| Endpoint {
+        service_type: "identity".to_string(),
+        interface: interface.to_string(),
+        region: IDENTITY_REGION.to_string(),
+        url: identity_url.to_string(),
     });
     let mut services: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for e in endpoints.iter().cloned().chain(identity) {
@@ -172,5 +169,57 @@ mod tests {
         let mut types: Vec<&str> = services.iter().filter_map(|s| s["type"].as_str()).collect();
         types.sort_unstable();
         assert_eq!(types, ["compute", "identity", "placement"]);
+    }
+
+    #[test]
+    fn identity_is_in_region_one_only_whatever_regions_compute_has() {
+        let config = Config::default().with_compute("RegionTwo", "http://two.invalid/v2.1");
+        let catalog = catalog(&config.catalog, "http://127.0.0.1:5000/v3");
+        let services = catalog.as_array().expect("a list of services");
+        let regions = |service_type: &str| -> Vec<String> {
+            let service = services.iter().find(|s| s["type"] == service_type);
+            let endpoints = service.and_then(|s| s["endpoints"].as_array());
+            let mut regions: Vec<String> = endpoints
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["region_id"].as_str().map(str::to_string))
+                .collect();
+            regions.dedup();
+            regions
+        };
+        assert_eq!(regions("identity"), ["RegionOne"]);
+        assert_eq!(regions("compute"), ["RegionOne", "RegionTwo"]);
+    }
+
+    #[test]
+    fn a_token_names_each_role_by_a_uuid_the_double_keeps() {
+        let state = State::new(Config::default());
+        let token = IssuedToken {
+            user_id: "admin".into(),
+            project_id: Some("admin".into()),
+            roles: vec!["admin".into()],
+            methods: vec!["password"],
+            issued_at: std::time::SystemTime::UNIX_EPOCH,
+            expires_at: std::time::SystemTime::UNIX_EPOCH,
+            application_credential: None,
+        };
+        let body = token_body(&state, &token, "http://127.0.0.1:5000/v3", false);
+        let roles = body["token"]["roles"].as_array().expect("roles");
+        let names: Vec<&str> = roles.iter().filter_map(|r| r["name"].as_str()).collect();
+        assert_eq!(names, ["admin", "manager", "member", "reader"]);
+        for role in roles {
+            let id = role["id"].as_str().expect("an id");
+            assert!(
+                id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+                "{id}"
+            );
+            assert_eq!(
+                Some(id.to_string()),
+                state
+                    .role_ids
+                    .get(role["name"].as_str().unwrap_or_default())
+                    .cloned()
+            );
+        }
     }
 }

@@ -119,12 +119,12 @@ async fn exchange(keystone: &KeystoneDouble, token: &str) -> Result<Session, Aut
 #[tokio::test]
 async fn an_expired_or_unknown_given_token_is_refused_with_keystones_404_reason() {
     // Real Keystone 30 answers a presented token it cannot validate with 404, not 401.
-    let keystone =
-        keystone(Config::default().with_token_lifetime(Duration::from_millis(300))).await;
+    // Whole seconds, as Keystone's: the token expires within the second.
+    let keystone = keystone(Config::default().with_token_lifetime(Duration::from_secs(1))).await;
     let given = keystone
         .issue_token("demo", "demo")
         .expect("demo has a role on demo");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     for (token, reason) in [
         (given.as_str(), "Failed to validate token"),
         ("gAAAAABnot-a-token", "Could not recognize Fernet token"),
@@ -253,13 +253,14 @@ async fn fresh_token_is_reused() {
 
 #[tokio::test]
 async fn token_near_expiry_is_replaced_before_use() {
-    let config = Config::default().with_token_lifetime(Duration::from_millis(400));
+    // Keystone's lifetimes are whole seconds: 2 s shows as 2 s, so the margin is 1 s.
+    let config = Config::default().with_token_lifetime(Duration::from_secs(2));
     let keystone = keystone(config).await;
     let session = admin_session(&keystone).await;
     assert!(session.token().await.is_ok());
     assert_eq!(keystone.tokens_issued(), 1);
     // Within half the lifetime of expiry (the margin is capped for short-lived tokens).
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!(session.token().await.is_ok());
     assert_eq!(keystone.tokens_issued(), 2);
 }

@@ -69,9 +69,10 @@ async fn an_unknown_token_is_not_valid_and_its_error_does_not_quote_it() {
 #[tokio::test]
 async fn an_expired_token_is_not_valid() {
     let (keystone, service) = keystone_and_service().await;
-    keystone.set_token_lifetime(Duration::from_millis(300));
+    // Whole seconds, as Keystone's: the token expires within the second.
+    keystone.set_token_lifetime(Duration::from_secs(1));
     let caller = keystone.issue_token("admin", "admin").expect("admin");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let error = service.validate_token(&caller).await;
     assert!(matches!(error, Err(ValidationError::NotValid)), "{error:?}");
 }

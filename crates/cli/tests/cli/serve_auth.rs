@@ -82,11 +82,10 @@ async fn a_garbage_token_is_401_runs_nothing_and_is_asked_about_once() {
 async fn an_expired_token_is_401_and_runs_nothing() {
     let cloud = Cli::start().await;
     let served = Served::start(&cloud, &[]).await;
-    cloud
-        .keystone
-        .set_token_lifetime(Duration::from_millis(500));
+    // Whole seconds, as Keystone's: the token expires within the second.
+    cloud.keystone.set_token_lifetime(Duration::from_secs(1));
     let token = cloud.keystone.issue_token("admin", "admin").expect("admin");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let (answer, server) = submit(&cloud, &served, Some(&token)).await;
     assert_unauthorized(&answer, &cloud.keystone.endpoint());
     assert_nothing_ran(&cloud, &served, &server).await;
