@@ -166,10 +166,14 @@ pub(crate) fn who(method: &AuthMethod) -> String {
 
 fn read_reply(url: &str, reply: Reply, method: &AuthMethod) -> Result<Issued, AuthError> {
     let status = reply.status.as_u16();
-    // Keystone answers a presented token it cannot validate (expired, revoked, garbage) with
-    // 404, not 401: it is a refusal of that token all the same.
-    let token_not_found = status == 404 && matches!(method, AuthMethod::Token(_));
-    if status == 401 || status == 403 || token_not_found {
+    // Keystone answers a presented token it cannot validate (expired, revoked, garbage), and an
+    // application credential id it does not know, with 404, not 401: a refusal all the same.
+    let not_found = status == 404
+        && matches!(
+            method,
+            AuthMethod::Token(_) | AuthMethod::ApplicationCredential { .. }
+        );
+    if status == 401 || status == 403 || not_found {
         return Err(AuthError::Refused {
             who: who(method),
             status,

@@ -13,10 +13,17 @@ pub struct Config {
     /// `Retry-After: 1`) beyond, as a rate-limiting proxy in front of nova-api does; `None`:
     /// no limit.
     pub max_requests_per_second: Option<u32>,
+    /// Where a client gets a token: a 401 names it in `WWW-Authenticate: Keystone uri="..."`,
+    /// as keystonemiddleware's `www_authenticate_uri` in front of real Nova does.
+    pub www_authenticate_uri: String,
 }
 
+/// [`Config::www_authenticate_uri`] until a test names its Keystone: nowhere (`.invalid`).
+pub const DEFAULT_WWW_AUTHENTICATE_URI: &str = "http://keystone.invalid/v3";
+
 impl Default for Config {
-    /// Hosts `compute1`, `compute2`, `compute3` (as in the recording) and [`Timings::realistic`].
+    /// Hosts `compute1`, `compute2`, `compute3` (as in the recording), [`Timings::realistic`],
+    /// and [`DEFAULT_WWW_AUTHENTICATE_URI`].
     fn default() -> Self {
         Config {
             hosts: ["compute1", "compute2", "compute3"]
@@ -24,6 +31,7 @@ impl Default for Config {
                 .to_vec(),
             timings: Timings::realistic(),
             max_requests_per_second: None,
+            www_authenticate_uri: DEFAULT_WWW_AUTHENTICATE_URI.to_string(),
         }
     }
 }

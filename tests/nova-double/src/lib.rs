@@ -53,7 +53,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use config::{Config, PowerStatus, ServerSpec, Timings};
+pub use config::{Config, DEFAULT_WWW_AUTHENTICATE_URI, PowerStatus, ServerSpec, Timings};
 pub use faults::{DriverStep, FailureKind, Fault};
 pub use flavors::{FLAVORS, Flavor};
 pub use views::{InstanceActionView, MigrationView, RecordedRequest, ServerView};
@@ -194,6 +194,12 @@ impl NovaDouble {
     /// Removes every fault still waiting to happen.
     pub fn clear_faults(&self) {
         self.shared.lock().faults.clear();
+    }
+
+    /// Names the Keystone that a 401 points clients at (`WWW-Authenticate: Keystone uri=`), e.g.
+    /// a Keystone double started after this double.
+    pub fn set_www_authenticate_uri(&self, uri: &str) {
+        self.shared.lock().www_authenticate_uri = uri.to_string();
     }
 
     /// Changes the step durations; steps already sleeping keep their old duration.

@@ -43,6 +43,7 @@ impl Shared {
                 timings: config.timings,
                 requests: VecDeque::new(),
                 rate: config.max_requests_per_second.map(RateWindow::new),
+                www_authenticate_uri: config.www_authenticate_uri.clone(),
             }),
         }
     }
@@ -71,6 +72,8 @@ pub(crate) struct State {
     pub(crate) timings: Timings,
     pub(crate) requests: VecDeque<RecordedRequest>,
     pub(crate) rate: Option<RateWindow>,
+    /// The Keystone a 401 names (`WWW-Authenticate`).
+    pub(crate) www_authenticate_uri: String,
 }
 
 /// The requests answered in the last second, against a limit.

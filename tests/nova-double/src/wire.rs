@@ -75,7 +75,19 @@ async fn answer(
         None => respond(&shared, &parts, &body, &request_id),
     };
     tracing::debug!(method = %parts.method, path = parts.uri.path(), status = outcome.status, "nova-double");
-    Ok(into_response(outcome, &request_id))
+    let unauthorized = outcome.status == 401;
+    let mut response = into_response(outcome, &request_id);
+    if unauthorized {
+        // keystonemiddleware, in front of real Nova, says where to get a token.
+        let uri = shared.lock().www_authenticate_uri.clone();
+        let challenge = HeaderValue::from_str(&format!("Keystone uri=\"{uri}\""));
+        if let Ok(challenge) = challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+    }
+    Ok(response)
 }
 
 fn record(parts: &http::request::Parts, body: &[u8]) -> RecordedRequest {

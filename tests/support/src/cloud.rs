@@ -10,7 +10,7 @@ pub use nova_double::Timings;
 pub const ADMIN: &str = "admin:admin";
 
 /// A Nova double (hosts compute1..3) and a Keystone double whose catalog's compute endpoint
-/// (RegionOne) is the Nova double.
+/// (RegionOne) is the Nova double; the Nova double's 401 names that Keystone.
 #[derive(Debug)]
 pub struct Cloud {
     /// The Nova double: seed servers, inject faults, read its state and requests.
@@ -42,6 +42,7 @@ impl Cloud {
         let keystone = KeystoneDouble::start(config)
             .await
             .expect("the Keystone double starts");
+        nova.set_www_authenticate_uri(&keystone.endpoint());
         Cloud { nova, keystone }
     }
 

@@ -83,6 +83,30 @@ async fn application_credential_by_name_and_user_authenticates() {
 }
 
 #[tokio::test]
+async fn an_unknown_application_credential_is_refused_with_keystones_404_reason() {
+    let keystone = keystone(Config::default()).await;
+    let options = resolve_owned(&[
+        ("OS_AUTH_URL", keystone.endpoint()),
+        ("OS_APPLICATION_CREDENTIAL_ID", "no-such-credential".into()),
+        ("OS_APPLICATION_CREDENTIAL_SECRET", "whatever".into()),
+    ])
+    .expect("resolves");
+    match Session::connect(options).await {
+        Err(AuthError::Refused {
+            who,
+            status,
+            message,
+        }) => {
+            assert_eq!(who, "application credential 'no-such-credential'");
+            assert_eq!(status, 404);
+            let reason = "Could not find Application Credential: no-such-credential.";
+            assert_eq!(message, reason);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn given_token_is_exchanged_for_a_project_scoped_one_and_not_renewed() {
     let keystone = keystone(Config::default()).await;
     let given = keystone
@@ -191,6 +215,35 @@ async fn missing_compute_endpoint_lists_what_the_catalog_has() {
         error.map(|e| e.to_string()).unwrap_or_default(),
         "no compute endpoint for interface 'internal' in region 'RegionTwo'; the catalog has: \
          public/RegionOne, internal/RegionOne, admin/RegionOne"
+    );
+}
+
+/// The real-Nova harness's catalog: compute public/internal/admin in RegionOne, public and
+/// internal only in RegionTwo.
+fn no_admin_compute_in_region_two() -> Config {
+    let two = |interface: &str| Endpoint {
+        service_type: "compute".into(),
+        interface: interface.into(),
+        region: "RegionTwo".into(),
+        url: "http://nova-two.invalid/v2.1".into(),
+    };
+    Config::default()
+        .with_endpoint(two("public"))
+        .with_endpoint(two("internal"))
+}
+
+#[tokio::test]
+async fn an_interface_the_region_lacks_for_compute_names_what_the_catalog_has() {
+    let keystone = keystone(no_admin_compute_in_region_two()).await;
+    let mut vars = admin_env(&keystone.endpoint());
+    vars.push(("OS_REGION_NAME", "RegionTwo".into()));
+    vars.push(("OS_INTERFACE", "admin".into()));
+    let options = resolve_owned(&vars).expect("resolves");
+    let error = Session::connect(options).await.err();
+    assert_eq!(
+        error.map(|e| e.to_string()).unwrap_or_default(),
+        "no compute endpoint for interface 'admin' in region 'RegionTwo'; the catalog has: \
+         public/RegionOne, internal/RegionOne, admin/RegionOne, public/RegionTwo, internal/RegionTwo"
     );
 }
 

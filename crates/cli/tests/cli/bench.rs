@@ -31,7 +31,20 @@ impl Cli {
 
     /// As [`Cli::start`], with the given Nova step durations.
     pub async fn with_timings(timings: Timings) -> Cli {
-        let cloud = Cloud::start_with(timings, |config| config.distinct_tokens = true).await;
+        Cli::with(timings, |_| {}).await
+    }
+
+    /// As [`Cli::start`], with Keystone's configuration adjusted by `keystone`.
+    pub async fn with_keystone(keystone: impl FnOnce(&mut keystone_double::Config)) -> Cli {
+        Cli::with(Timings::fast(), keystone).await
+    }
+
+    async fn with(timings: Timings, keystone: impl FnOnce(&mut keystone_double::Config)) -> Cli {
+        let cloud = Cloud::start_with(timings, |config| {
+            config.distinct_tokens = true;
+            keystone(config);
+        })
+        .await;
         let home = tempfile::tempdir().expect("temp home");
         let clouds = format!(
             "clouds:\n  admin:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: {ADMIN_PASSWORD}\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      auth_url: {url}\n      application_credential_id: {id}\n      application_credential_secret: {secret}\n  wrong:\n    auth:\n      auth_url: {url}\n      username: admin\n      password: not-the-password-xyzzy\n      project_name: admin\n",

@@ -186,6 +186,38 @@ async fn a_wrong_password_exits_5_with_a_clear_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interface_the_catalog_lacks_for_compute_exits_5_naming_what_it_has() {
+    // As the real-Nova harness's catalog: no admin compute endpoint in RegionTwo.
+    let cloud = Cli::with_keystone(|config| {
+        for interface in ["public", "internal"] {
+            config.catalog.push(keystone_double::Endpoint {
+                service_type: "compute".into(),
+                interface: interface.into(),
+                region: "RegionTwo".into(),
+                url: "http://nova-two.invalid/v2.1".into(),
+            });
+        }
+    })
+    .await;
+    let server = cloud.active_on("compute1");
+    let pre = ["run", "--os-cloud", "admin", "--phase", "pre-condition"];
+    let args = [&pre[..], &["--params", &params(&server, "compute2")][..]].concat();
+    let env = [("OS_REGION_NAME", "RegionTwo"), ("OS_INTERFACE", "admin")];
+    let output = cloud.run(&args, &env).await;
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(
+            "no compute endpoint for interface 'admin' in region 'RegionTwo'; the catalog has: \
+             public/RegionOne, internal/RegionOne, admin/RegionOne, public/RegionTwo, \
+             internal/RegionTwo"
+        ),
+        "{said}"
+    );
+    assert!(cloud.nova.requests().is_empty(), "nothing reached Nova");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_errors_exit_2() {
     let cloud = Cli::start().await;
     let output = cloud

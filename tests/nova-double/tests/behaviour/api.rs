@@ -1,6 +1,6 @@
 //! Version discovery, authentication, microversions, error shapes.
 
-use nova_double::ServerSpec;
+use nova_double::{DEFAULT_WWW_AUTHENTICATE_URI, ServerSpec};
 
 use crate::common::{action, get, send, start};
 
@@ -81,6 +81,32 @@ async fn api_path_without_token_is_401() {
         answer.text,
         r#"{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}"#
     );
+}
+
+#[tokio::test]
+async fn a_401_names_the_keystone_to_get_a_token_from_as_keystonemiddleware_does() {
+    let nova = start().await;
+    let answer = send(&nova, "GET", "/v2.1/servers", &[], "").await;
+    let default = format!("Keystone uri=\"{DEFAULT_WWW_AUTHENTICATE_URI}\"");
+    assert_eq!(answer.header("www-authenticate"), Some(default.as_str()));
+    nova.set_www_authenticate_uri("http://127.0.0.1:5000/v3");
+    let answer = send(&nova, "GET", "/v2.1/servers", &[], "").await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.header("www-authenticate"),
+        Some(r#"Keystone uri="http://127.0.0.1:5000/v3""#)
+    );
+    // Only a 401 carries it.
+    let answer = send(
+        &nova,
+        "GET",
+        "/v2.1/servers",
+        &[("x-auth-token", "admin:admin")],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("www-authenticate"), None);
 }
 
 #[tokio::test]
