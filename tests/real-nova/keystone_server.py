@@ -39,6 +39,8 @@ NOVA_PASSWORD = "nova-secret"
 READER_PASSWORD = "reader-secret"
 REGIONS = ("RegionOne", "RegionTwo")
 INTERFACES = ("public", "internal", "admin")
+# RegionTwo's compute has no admin endpoint: a client asking for one there must say so.
+COMPUTE_INTERFACES = {"RegionOne": INTERFACES, "RegionTwo": ("public", "internal")}
 
 
 def die_with_parent():
@@ -183,9 +185,9 @@ def populate(url, compute_url, placement_url):
     and ``service``; users ``demo`` (member on demo), ``reader`` (reader on
     demo) and ``nova`` (the service user: admin and service on ``service``); ``admin`` gets admin
     on ``demo`` too (the harness boots servers there on a chosen host, an admin-only request);
-    region RegionTwo; services ``compute`` (the same nova-api in both regions) and ``placement``
-    (RegionOne), each with public/internal/admin endpoints; an application credential of the
-    admin user."""
+    region RegionTwo; services ``compute`` (the same nova-api in both regions: public/internal/
+    admin endpoints in RegionOne, public/internal in RegionTwo) and ``placement`` (RegionOne,
+    public/internal/admin); an application credential of the admin user."""
     api = Api(url)
     api.login("admin", ADMIN_PASSWORD, "admin")
     admin = api.find("user", "admin")
@@ -210,10 +212,11 @@ def populate(url, compute_url, placement_url):
                                      "description": "OpenStack Compute (the harness's nova-api)"})
     placement = api.create("service", {"type": "placement", "name": "placement",
                                        "description": "the harness's Placement"})
-    for service_id, service_url, regions in ((compute["id"], compute_url, REGIONS),
-                                             (placement["id"], placement_url, REGIONS[:1])):
-        for region in regions:
-            for interface in INTERFACES:
+    for service_id, service_url, interfaces in (
+            (compute["id"], compute_url, COMPUTE_INTERFACES),
+            (placement["id"], placement_url, {REGIONS[0]: INTERFACES})):
+        for region, region_interfaces in interfaces.items():
+            for interface in region_interfaces:
                 api.create("endpoint", {"service_id": service_id, "interface": interface,
                                         "region_id": region, "url": service_url})
     credential = api.call(

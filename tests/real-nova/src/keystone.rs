@@ -64,8 +64,14 @@ pub fn revoke_token(auth_url: &str, admin_token: &str, token: &str) -> Result<()
     }
 }
 
-/// One blocking request with `headers` and a JSON `body` to an `http://` URL.
-fn send(
+/// One blocking `GET` with `headers` to an `http://` URL; `(status, raw headers, body)`.
+pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<(u16, String, String), String> {
+    send("GET", url, headers, "")
+}
+
+/// One blocking request with `headers` and a JSON `body` to an `http://` URL; `(status, raw
+/// headers, body)`.
+pub fn send(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],

@@ -175,6 +175,21 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
         "{said}"
     );
 
+    // An interface the region lacks for compute (RegionTwo has no admin endpoint): the same,
+    // with the sentence the doubles' test expects.
+    let mut no_admin = elsewhere.clone();
+    no_admin.retain(|(k, _)| *k != "OS_REGION_NAME");
+    no_admin.extend([("OS_REGION_NAME", "RegionTwo"), ("OS_INTERFACE", "admin")]);
+    let output = run(home.path(), &pre, &no_admin);
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let said = String::from_utf8_lossy(&output.stderr);
+    let expected = "no compute endpoint for interface 'admin' in region 'RegionTwo'; the catalog \
+                    has: ";
+    assert!(said.contains(expected), "{said}");
+    for available in ["public/RegionTwo", "internal/RegionTwo", "admin/RegionOne"] {
+        assert!(said.contains(available), "{said}");
+    }
+
     // A project member: Nova's own policy refuses a migration to a named host; nothing moves.
     let member_env = password_env(&nova.demo);
     let env: Vec<(&str, &str)> = member_env.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -76,6 +76,32 @@ async fn cloud_auth_logs_in_with_a_password_and_finds_nova_by_region_in_the_real
     };
     assert_eq!(interface, "public");
     assert_eq!(regions, ["RegionOne", "RegionTwo"]);
+
+    // RegionTwo's compute has no admin endpoint: the error names the interface, the region and
+    // what the catalog has (the Keystone double's tests expect the same sentence).
+    let mut admin_two = password(nova, &nova.demo);
+    admin_two.region = Some("RegionTwo".into());
+    admin_two.interface = Interface::Admin;
+    let error = Session::connect(admin_two).await.err();
+    let said = error.as_ref().map(ToString::to_string).unwrap_or_default();
+    let Some(AuthError::NoComputeEndpoint { mut available, .. }) = error else {
+        panic!("expected no compute endpoint, got {error:?}")
+    };
+    assert!(
+        said.starts_with(
+            "no compute endpoint for interface 'admin' in region 'RegionTwo'; the catalog has: "
+        ),
+        "{said}"
+    );
+    available.sort();
+    let expected = [
+        "admin/RegionOne",
+        "internal/RegionOne",
+        "internal/RegionTwo",
+        "public/RegionOne",
+        "public/RegionTwo",
+    ];
+    assert_eq!(available, expected);
 }
 
 #[tokio::test]
@@ -124,6 +150,35 @@ async fn cloud_auth_logs_in_with_the_application_credential_and_acts_as_the_admi
     );
     assert_eq!(body["application_credential"]["id"], credential.id.as_str());
     assert_eq!(body["project"]["name"], "admin");
+
+    // With a scope in the request: a 401 that says why (the Keystone double answers the same).
+    let mut scoped = keystone::app_credential_auth(&credential.id, &credential.secret);
+    scoped["auth"]["scope"] = serde_json::json!({"project": {"id": nova.demo_project_id}});
+    let url = format!("{}/auth/tokens", nova.keystone);
+    let (status, head, body) = keystone::post(&url, &scoped).expect("Keystone answers");
+    assert_eq!(status, 401, "{head}\n{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"code": 401, "identity": {}, "title": "Unauthorized",
+            "message": "Error authenticating with application credential: Application \
+                        credentials cannot request a scope."}})
+    );
+    // An id Keystone does not know: a 404 naming it, which cloud-auth reports as a refusal.
+    let method = AuthMethod::ApplicationCredential {
+        credential: CredentialRef::Id("no-such-credential".into()),
+        secret: Secret::new(credential.secret.clone()),
+    };
+    match Session::connect(options(nova, method, None)).await {
+        Err(AuthError::Refused {
+            status, message, ..
+        }) => {
+            assert_eq!(status, 404, "{message}");
+            let reason = "Could not find Application Credential: no-such-credential.";
+            assert_eq!(message, reason);
+        }
+        other => panic!("expected Keystone's refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -192,11 +247,21 @@ async fn keystone_refuses_a_wrong_password_with_its_401_and_nova_a_bad_token_wit
     assert!(!format!("{error:?}").contains("not-the-password"));
 
     // nova-api (keystonemiddleware): 401 for a token Keystone does not know, with the same
-    // WWW-Authenticate; 401 without a token.
+    // WWW-Authenticate (the Nova double's 401 has it too); 401 without a token.
+    let challenge = format!("Keystone uri=\"{}\"", nova.keystone);
     for token in ["gAAAAAB-not-a-fernet-token", ""] {
         let answer = cloud.request_as(token, "GET", "/v2.1/servers", None).await;
         assert_eq!(answer.status, 401, "{token:?}: {answer:?}");
         assert_eq!(answer.body["error"]["code"], 401, "{answer:?}");
+        let headers: &[(&str, &str)] = match token {
+            "" => &[],
+            token => &[("X-Auth-Token", token)],
+        };
+        let url = format!("{}/servers", nova.endpoint);
+        let (status, head, _) = keystone::get(&url, headers).expect("Nova answers");
+        assert_eq!(status, 401, "{head}");
+        let named = keystone::header(&head, "www-authenticate");
+        assert_eq!(named.as_deref(), Some(challenge.as_str()), "{head}");
     }
 }
 
@@ -219,14 +284,19 @@ fn a_token_that_expired_is_refused_by_nova_and_a_fresh_one_works() {
             .status
     };
     assert_eq!(status(&issued.id), 200);
-    // Keystone's expires_at: UTC, microseconds, `Z` (fernet keeps whole seconds).
-    let expires_at = issued.body["token"]["expires_at"]
-        .as_str()
-        .expect("expires_at");
-    assert!(
-        expires_at.ends_with(".000000Z") && expires_at.len() == 27,
-        "{expires_at}"
-    );
+    // Keystone's issued_at and expires_at: UTC, microseconds, `Z`, in whole seconds (fernet),
+    // exactly the configured lifetime apart; the Keystone double's are the same.
+    let time = |name: &str| {
+        let text = issued.body["token"][name].as_str().expect("a time");
+        assert!(
+            text.ends_with(".000000Z") && text.len() == 27,
+            "{name}: {text}"
+        );
+        text.parse::<jiff::Timestamp>().expect("RFC 3339")
+    };
+    let shown = time("expires_at").duration_since(time("issued_at"));
+    let lifetime_seconds = i64::try_from(lifetime.as_secs()).expect("a few seconds");
+    assert_eq!(shown, jiff::SignedDuration::from_secs(lifetime_seconds));
     std::thread::sleep(lifetime + Duration::from_secs(2));
     // keystonemiddleware had the token cached as valid; it still refuses it once expired.
     assert_eq!(status(&issued.id), 401);
@@ -262,4 +332,129 @@ fn a_token_that_expired_is_refused_by_nova_and_a_fresh_one_works() {
         nova.request_as(&fresh.id, "POST", &path, Some(body)).await
     });
     assert_eq!(id.status, 200, "{id:?}");
+}
+
+/// `GET {keystone}{path}` with `token`; the status and the JSON body.
+fn keystone_get(nova: &RealNova, path: &str, headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let url = format!("{}{path}", nova.keystone);
+    let (status, head, body) = keystone::get(&url, headers).expect("Keystone answers");
+    let body = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {head}\n{body}"));
+    (status, body)
+}
+
+fn is_uuid_hex(id: &str) -> bool {
+    id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[test]
+fn bootstrap_makes_five_roles_with_uuid_ids_and_puts_identity_in_region_one_only() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let admin = [("X-Auth-Token", nova.admin_token())];
+    let (status, listed) = keystone_get(&nova, "/roles", &admin);
+    assert_eq!(status, 200, "{listed}");
+    let roles = listed["roles"].as_array().expect("roles");
+    let mut names: Vec<&str> = roles.iter().filter_map(|r| r["name"].as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["admin", "manager", "member", "reader", "service"]);
+    let ids: Vec<&str> = roles.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(ids.iter().all(|id| is_uuid_hex(id)), "{listed}");
+    // admin implies manager, member and reader (service implies nothing); the token names each
+    // by its id.
+    let issued = nova.issue_token(&nova.admin).expect("a token");
+    let token = &issued.body["token"];
+    let held = token["roles"].as_array().expect("roles");
+    let mut held_names: Vec<&str> = held.iter().filter_map(|r| r["name"].as_str()).collect();
+    held_names.sort_unstable();
+    assert_eq!(held_names, ["admin", "manager", "member", "reader"]);
+    assert!(
+        held.iter()
+            .all(|r| ids.contains(&r["id"].as_str().unwrap_or_default()))
+    );
+    // Listing roles is an admin's: a member gets Keystone's 403.
+    let (status, refused) = keystone_get(&nova, "/roles", &[("X-Auth-Token", nova.demo_token())]);
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(
+        refused["error"]["message"],
+        "You are not authorized to perform the requested action: identity:list_roles."
+    );
+    // Identity endpoints only where bootstrap put them, while compute is in both regions.
+    let catalog = token["catalog"].as_array().expect("a catalog");
+    let regions = |service_type: &str| {
+        let service = catalog.iter().find(|s| s["type"] == service_type);
+        let endpoints = service.and_then(|s| s["endpoints"].as_array());
+        let mut regions: Vec<&str> = endpoints
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["region_id"].as_str())
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        regions
+    };
+    assert_eq!(regions("identity"), ["RegionOne"]);
+    assert_eq!(regions("compute"), ["RegionOne", "RegionTwo"]);
+}
+
+#[test]
+fn only_an_admin_a_service_user_or_its_own_user_may_validate_a_token() {
+    if real_nova_tests::harness::disabled() {
+        return;
+    }
+    let nova = RealNova::start().unwrap_or_else(|why| panic!("{why}"));
+    let validate = |caller: &str, subject: &str| {
+        let headers = [("X-Auth-Token", caller), ("X-Subject-Token", subject)];
+        keystone_get(&nova, "/auth/tokens", &headers)
+    };
+    let (member, reader) = (nova.demo_token(), nova.reader_token());
+    assert_eq!(validate(member, member).0, 200, "its own");
+    let (status, refused) = validate(member, reader);
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(
+        refused["error"]["message"],
+        "You are not authorized to perform the requested action: identity:validate_token."
+    );
+    // The subject is looked up first: an unknown token is a 404 to the member too.
+    assert_eq!(validate(member, "gAAAAABnot-a-token").0, 404);
+    assert_eq!(validate(nova.admin_token(), reader).0, 200, "an admin");
+    // A user with the service role only (as an operator adds one for a service).
+    let service = service_only_user(&nova);
+    let token = nova
+        .issue_token(&service)
+        .expect("the service user logs in");
+    let roles = token.body["token"]["roles"].as_array().map(Vec::len);
+    assert_eq!(roles, Some(1), "{}", token.body);
+    assert_eq!(validate(&token.id, reader).0, 200, "a service user");
+}
+
+/// A new user `watcher` with role `service` on project demo, made through Keystone's API.
+fn service_only_user(nova: &RealNova) -> Account {
+    let admin = nova.admin_token();
+    let headers = [("X-Auth-Token", admin)];
+    let (_, listed) = keystone_get(nova, "/roles?name=service", &headers);
+    let role = listed["roles"][0]["id"].as_str().expect("the service role");
+    let password = "watcher-secret";
+    let user = serde_json::json!({"user": {"name": "watcher", "password": password,
+        "domain_id": "default"}});
+    let url = format!("{}/users", nova.keystone);
+    let (status, _, body) =
+        keystone::send("POST", &url, &headers, &user.to_string()).expect("Keystone answers");
+    assert_eq!(status, 201, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let user_id = created["user"]["id"].as_str().expect("a user id");
+    let project = &nova.demo_project_id;
+    let url = format!(
+        "{}/projects/{project}/users/{user_id}/roles/{role}",
+        nova.keystone
+    );
+    let (status, _, body) = keystone::send("PUT", &url, &headers, "").expect("Keystone answers");
+    assert_eq!(status, 204, "{body}");
+    Account {
+        username: "watcher".into(),
+        password: password.into(),
+        project: nova.demo.project.clone(),
+        user_id: user_id.to_string(),
+    }
 }
