@@ -418,7 +418,7 @@ mod tests {
         let config = Config {
             hosts: ["a", "b", "c"].map(String::from).to_vec(),
             timings: Timings::fast(),
-            max_requests_per_second: None,
+            ..Config::default()
         };
         Shared::new(&config)
             .state

@@ -201,7 +201,8 @@ async fn an_interface_the_catalog_lacks_for_compute_exits_5_naming_what_it_has()
     .await;
     let server = cloud.active_on("compute1");
     let pre = ["run", "--os-cloud", "admin", "--phase", "pre-condition"];
-    let args = [&pre[..], &["--params", &params(&server, "compute2")][..]].concat();
+    let params = params(&server, "compute2");
+    let args = [&pre[..], &["--params", params.as_str()][..]].concat();
     let env = [("OS_REGION_NAME", "RegionTwo"), ("OS_INTERFACE", "admin")];
     let output = cloud.run(&args, &env).await;
     assert_eq!(output.status.code(), Some(5), "{}", text(&output));
