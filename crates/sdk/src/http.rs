@@ -116,19 +116,28 @@ pub fn send(
     };
     let request = build_request(endpoint, verb, path, headers, body.is_some())
         .map_err(|e| not_sent(transport(format!("cannot build the request to {url}: {e}"))))?;
-    let outgoing = request
-        .body()
-        .map_err(|()| not_sent(transport("request body already taken".into())))?;
+    // A request without a body leaves it untaken: the host sends it at once, without waiting
+    // for the guest to finish an empty body.
+    let outgoing = match body {
+        Some(_) => Some(
+            request
+                .body()
+                .map_err(|()| not_sent(transport("request body already taken".into())))?,
+        ),
+        None => None,
+    };
     let options = RequestOptions::new();
     // Ignored by hosts that do not support it; the host's own timeouts still apply.
     let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS));
     let pending = outgoing_handler::handle(request, Some(options))
         .map_err(|code| not_sent(request_failed(&url, &code)))?;
-    write_body(outgoing, body.unwrap_or_default()).map_err(|e| {
-        lost(transport(format!(
-            "cannot send the request body to {url}: {e}"
-        )))
-    })?;
+    if let (Some(outgoing), Some(body)) = (outgoing, body) {
+        write_body(outgoing, body).map_err(|e| {
+            lost(transport(format!(
+                "cannot send the request body to {url}: {e}"
+            )))
+        })?;
+    }
     pending.subscribe().block();
     let response = match pending.get() {
         Some(Ok(Ok(response))) => response,

@@ -70,18 +70,24 @@ pub fn send(
 ) -> Result<IncomingResponse, ActionError> {
     let url = target.url();
     let request = build_request(target, method, headers)?;
-    let outgoing = request.body().map_err(|()| {
-        transport(format!(
-            "the body of the request to {url} was already taken"
-        ))
-    })?;
+    // A request without a body leaves it untaken, so the host sends it at once.
+    let outgoing = match body {
+        Some(_) => Some(request.body().map_err(|()| {
+            transport(format!(
+                "the body of the request to {url} was already taken"
+            ))
+        })?),
+        None => None,
+    };
     let pending = outgoing_handler::handle(request, None).map_err(|code| failed(url, code))?;
     // A host that refuses the request closes its body: the refusal, in the response, says why.
-    let written = match body {
-        Some(bytes) => write_all(&outgoing, bytes),
-        None => Ok(()),
+    let (written, finished) = match (outgoing, body) {
+        (Some(outgoing), Some(bytes)) => (
+            write_all(&outgoing, bytes),
+            OutgoingBody::finish(outgoing, None).map_err(|code| failed(url, code)),
+        ),
+        _ => (Ok(()), Ok(())),
     };
-    let finished = OutgoingBody::finish(outgoing, None).map_err(|code| failed(url, code));
     pending.subscribe().block();
     match pending.get() {
         Some(Ok(Ok(response))) => {
