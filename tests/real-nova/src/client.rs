@@ -128,6 +128,68 @@ impl RealNova {
             .to_string()
     }
 
+    /// Every compute API request nova-api has received, in order: `(method, path)` (from the
+    /// harness's request log).
+    pub async fn requests(&self) -> Vec<(String, String)> {
+        let answer = self
+            .request("GET", &self.control_path("/requests"), None)
+            .await;
+        let requests = answer.body.as_array().cloned().unwrap_or_default();
+        let text = |r: &Value, key: &str| r[key].as_str().unwrap_or_default().to_string();
+        requests
+            .iter()
+            .map(|r| (text(r, "method"), text(r, "path")))
+            .collect()
+    }
+
+    /// Nova's own time for the server's instance actions named in `actions` (e.g. `migrate`,
+    /// `confirmResize`): for each, from its start to the end of its last event, as Nova
+    /// recorded them (`os-instance-actions`).
+    pub async fn instance_action_seconds(&self, id: &str, actions: &[&str]) -> f64 {
+        let listed = self
+            .request(
+                "GET",
+                &format!("/v2.1/servers/{id}/os-instance-actions"),
+                None,
+            )
+            .await;
+        let listed = listed.body["instanceActions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut seconds = 0.0;
+        for action in listed {
+            let name = action["action"].as_str().unwrap_or_default();
+            let Some(request_id) = action["request_id"].as_str() else {
+                continue;
+            };
+            if !actions.contains(&name) {
+                continue;
+            }
+            let detail = self
+                .request(
+                    "GET",
+                    &format!("/v2.1/servers/{id}/os-instance-actions/{request_id}"),
+                    None,
+                )
+                .await;
+            let detail = &detail.body["instanceAction"];
+            let start = detail["start_time"].as_str().and_then(nova_time);
+            let end = detail["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["finish_time"].as_str().and_then(nova_time))
+                .fold(None, |last: Option<f64>, t| {
+                    Some(last.map_or(t, |l| l.max(t)))
+                });
+            if let (Some(start), Some(end)) = (start, end) {
+                seconds += end - start;
+            }
+        }
+        seconds
+    }
+
     /// The microversion of every compute API request nova-api received whose path contains
     /// `path_contains`, in order (from the harness's request log).
     pub async fn request_versions(&self, path_contains: &str) -> Vec<String> {
@@ -171,4 +233,16 @@ impl RealNova {
         assert_eq!(answer.status, 200, "GET placement {path}: {answer:?}");
         answer.body
     }
+}
+
+/// Seconds since midnight of a Nova timestamp (`2026-11-24T19:02:33.331326`, UTC): enough to
+/// subtract two of one migration.
+fn nova_time(text: &str) -> Option<f64> {
+    let (date, time) = text.trim_end_matches('Z').split_once('T')?;
+    let day: f64 = date.rsplit('-').next()?.parse().ok()?;
+    let mut parts = time.split(':');
+    let hours: f64 = parts.next()?.parse().ok()?;
+    let minutes: f64 = parts.next()?.parse().ok()?;
+    let seconds: f64 = parts.next()?.parse().ok()?;
+    Some(day * 86_400.0 + hours * 3_600.0 + minutes * 60.0 + seconds)
 }

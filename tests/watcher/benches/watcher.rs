@@ -5,12 +5,17 @@
 //! `cargo bench -p watcher-tests --bench watcher`: realistic Nova timings (migrate →
 //! VERIFY_RESIZE 1.2 s, confirm 0.4 s; live 1.2 s) and Watcher's default options (a 5 s poll).
 //! `cargo test -p watcher-tests --bench watcher`: a smoke run (fast timings, a 0.2 s poll).
+//!
+//! The full run then does the same cold migrations on real Nova 34 (the `tests/real-nova`
+//! harness behind its real Keystone; `REAL_NOVA=0` leaves it out), counting the requests in
+//! nova-api's own log and taking Nova's own time from its instance actions.
 
 use std::time::Duration;
 
 use nova_double::{RecordedRequest, Timings};
+use real_nova_tests::harness;
 use watcher_tests::driver::{MIGRATION_PHASES, migrate_parameters};
-use watcher_tests::{DoubleCloud, Run, Scenario, venv};
+use watcher_tests::{DoubleCloud, RealCloud, Run, Scenario, venv};
 
 const ACTIONS: [&str; 2] = ["migrate", "wasm_migrate"];
 
@@ -38,13 +43,22 @@ struct RequestCount {
 
 impl RequestCount {
     fn of(requests: &[RecordedRequest], server: &str) -> RequestCount {
-        let mut count = RequestCount {
-            total: requests.len(),
-            ..RequestCount::default()
-        };
-        for request in requests {
-            let path = request.path.trim_end_matches('/');
-            match (request.method.as_str(), path) {
+        let requests = requests
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()));
+        RequestCount::of_paths(requests, server)
+    }
+
+    /// Counts `(method, path)` pairs.
+    fn of_paths<'a>(
+        requests: impl Iterator<Item = (&'a str, &'a str)>,
+        server: &str,
+    ) -> RequestCount {
+        let mut count = RequestCount::default();
+        for (method, path) in requests {
+            count.total += 1;
+            let path = path.trim_end_matches('/');
+            match (method, path) {
                 ("GET", "" | "/v2.1") => count.discovery += 1,
                 ("GET", p) if p.ends_with(&format!("/servers/{server}")) => count.server_gets += 1,
                 ("POST", p) if p.ends_with("/action") => count.actions += 1,
@@ -81,6 +95,57 @@ fn main() {
         }
     }
     print_table(&measurements, &timings, full);
+    if full && !harness::disabled() {
+        real_nova();
+    }
+}
+
+/// Cold migrations on real Nova 34, `wasm_migrate` and Watcher's own `migrate`, `ROUNDS` each,
+/// alternating, each a fresh server on compute1 moved to compute3.
+fn real_nova() {
+    const ROUNDS: usize = 3;
+    let cloud = RealCloud::start();
+    println!(
+        "\nReal Nova 34 (fake virt driver, one Python process) behind real Keystone 30; cold migrations, Watcher's default options; Nova's own time from its instance actions (migrate and confirmResize, start to last event)\n"
+    );
+    println!(
+        "| action | round | wall: pre + execute + post | execute | Nova's own | beyond Nova's own (execute) | Nova requests | discovery | GET server | POST action | other |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for round in 1..=ROUNDS {
+        for action in ["wasm_migrate", "migrate"] {
+            let id = cloud.boot_on("compute1");
+            let before = cloud.requests().len();
+            let run = Scenario::with_credentials(cloud.credentials())
+                .action(
+                    action,
+                    migrate_parameters(&id, "cold", "compute1", "compute3"),
+                )
+                .phases(&MIGRATION_PHASES)
+                .run();
+            run.assert_migrated();
+            let requests = cloud.requests();
+            let count = RequestCount::of_paths(
+                requests[before..]
+                    .iter()
+                    .map(|(m, p)| (m.as_str(), p.as_str())),
+                &id,
+            );
+            let nova_own = cloud.instance_action_seconds(&id, &["migrate", "confirmResize"]);
+            let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
+            let wall = (last.start + last.seconds - first.start).as_secs_f64();
+            let execute = run.phase("execute").seconds.as_secs_f64();
+            println!(
+                "| `{action}` | {round} | {wall:.2} s | {execute:.2} s | {nova_own:.2} s | {:.2} s | {} | {} | {} | {} | {} |",
+                execute - nova_own,
+                count.total,
+                count.discovery,
+                count.server_gets,
+                count.actions,
+                count.other
+            );
+        }
+    }
 }
 
 /// One migration of a fresh server from compute1 to `destination`.

@@ -119,6 +119,18 @@ impl RealCloud {
             .block_on(self.nova.request_versions(path_contains))
     }
 
+    /// Every compute API request real Nova has received, in order: `(method, path)`.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.runtime.block_on(self.nova.requests())
+    }
+
+    /// Nova's own time for the server's instance actions named in `actions`, as Nova recorded
+    /// them (from each action's start to the end of its last event).
+    pub fn instance_action_seconds(&self, id: &str, actions: &[&str]) -> f64 {
+        self.runtime
+            .block_on(self.nova.instance_action_seconds(id, actions))
+    }
+
     /// The nova-compute service of `host`, as `GET /os-services` shows it.
     pub fn compute_service(&self, host: &str) -> Value {
         self.runtime.block_on(self.nova.compute_service(host))
