@@ -106,7 +106,9 @@ async fn run_plan(args: &ApplyArgs, settings: Settings) -> Result<u8, (u8, Strin
         .with_max_parallel(args.max_parallel)
         .with_observer(move |change: &StateChange| state_change(started, human, change));
     let cancel = CancellationToken::new();
-    let stop = tokio::spawn(cancel_on_signal(cancel.clone()));
+    // Listening before the first action starts: Ctrl-C must never find the default handler.
+    let signals = crate::stop::StopSignals::listen();
+    let stop = tokio::spawn(cancel_on_signal(signals, cancel.clone()));
     let report = executor.run(&validated, &cancel).await;
     stop.abort();
     print_report(&report, args.output);
@@ -128,13 +130,13 @@ fn print_report(report: &ExecutionReport, output: Output) {
 }
 
 /// Ctrl-C or SIGTERM: no new actions; the executor aborts the running ones.
-async fn cancel_on_signal(cancel: CancellationToken) {
-    crate::stand_in::wait_for_stop().await;
+async fn cancel_on_signal(mut signals: crate::stop::StopSignals, cancel: CancellationToken) {
+    signals.recv().await;
     errln!(
         "stopping: no new actions will start; aborting the running ones (Ctrl-C again to quit at once)"
     );
     cancel.cancel();
-    crate::stand_in::wait_for_stop().await;
+    signals.recv().await;
     std::process::exit(i32::from(CANCELLED));
 }
 

@@ -17,6 +17,7 @@ mod render;
 mod run;
 mod serve;
 mod stand_in;
+mod stop;
 mod trust;
 
 use clap::Parser;

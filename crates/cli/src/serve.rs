@@ -207,10 +207,12 @@ async fn listen(
         source,
     })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    // Before the ready line: a SIGTERM right after it must shut down gracefully.
+    let mut signals = crate::stop::StopSignals::listen();
     // One line for scripts and tests that start us on port 0.
     outln!("{}", json!({"listening": format!("{scheme}://{address}")}));
     tracing::info!(%address, scheme, "serving");
-    let stop = crate::stand_in::wait_for_stop();
+    let stop = async move { signals.recv().await };
     let served = match tls {
         Some(config) => {
             let listener = TlsListener::new(listener, config);

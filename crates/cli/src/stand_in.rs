@@ -46,6 +46,7 @@ impl Speed {
 /// Serves until stopped; prints one JSON line `{"endpoint", "hosts", "servers"}` when ready,
 /// and one `{"requests", "rate_limited", "busiest_second"}` when stopped.
 pub async fn stand_in(args: StandInArgs) -> u8 {
+    let mut stop = crate::stop::StopSignals::listen();
     let config = Config {
         timings: args.timings.timings(),
         max_requests_per_second: args.max_rate,
@@ -71,7 +72,7 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
         "{}",
         serde_json::json!({"endpoint": nova.endpoint(), "hosts": hosts, "servers": servers})
     );
-    wait_for_stop().await;
+    stop.recv().await;
     // What a load test wants to know once it is over, as a second JSON line.
     outln!(
         "{}",
@@ -80,20 +81,4 @@ pub async fn stand_in(args: StandInArgs) -> u8 {
     );
     nova.shutdown();
     exit::SUCCESS
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn wait_for_stop() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

@@ -218,15 +218,21 @@ async fn sigint_starts_nothing_more_and_aborts_the_running_action() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().expect("starts");
-    for _ in 0..500 {
-        if cloud
+    // Only once the first migration runs is the signal handler surely in place; a loaded machine
+    // (a debug build compiling the component at start) may take seconds to get there.
+    let running = || {
+        cloud
             .nova
             .migrations()
             .first()
             .is_some_and(|m| m.status == "running")
-        {
-            break;
-        }
+    };
+    let waiting = std::time::Instant::now();
+    while !running() {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(60),
+            "the first live migration never started"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     // Our own child, by its pid.

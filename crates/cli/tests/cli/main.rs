@@ -12,5 +12,6 @@ mod secrets;
 mod serve;
 mod serve_auth;
 mod service;
+mod stand_in;
 mod terminal;
 mod trust;
