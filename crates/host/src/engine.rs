@@ -65,7 +65,11 @@ pub(crate) fn engine_config(settings: &Settings) -> Config {
         .total_memories(slots.saturating_mul(2))
         .total_tables(slots.saturating_mul(4))
         .total_stacks(slots)
-        .max_memory_size(memory);
+        .max_memory_size(memory)
+        // Give back a finished call's memory 16 slots at a time (one madvise each, not one per
+        // call): a fresh sandbox 15 µs instead of 19, peak memory no higher (BENCHMARKS §1, §5).
+        // A slot still queued is flushed as soon as an allocation would fail.
+        .decommit_batch_size(16);
     let mut config = Config::new();
     config
         .epoch_interruption(true)

@@ -8,7 +8,7 @@ use std::time::Instant;
 use wasm_action_host::{Call, Phase, Plugin, Runtime, Settings};
 
 pub async fn run(table: &mut Table, full: bool) {
-    let rounds = if full { 300 } else { 20 };
+    let rounds: usize = if full { 300 } else { 20 };
     let stand_in = StandIn::start(1, "fast");
     // The cost of the HTTP path itself: no request budget spacing the calls.
     let runtime = Runtime::with_settings(Settings {
@@ -47,13 +47,21 @@ pub async fn run(table: &mut Table, full: bool) {
     let many_params =
         serde_json::json!({"resource_id": server, "repeat": MANY.to_string()}).to_string();
     let none_params = serde_json::json!({"resource_id": server, "repeat": "0"}).to_string();
-    // Each kind back to back in its own loop: the connections a kind leaves closing are the same
-    // for the next round of that kind, and no round starts from idle threads.
-    let none = guest_calls(&runtime, &getter, &call, &none_params, rounds).await;
-    let guest = guest_calls(&runtime, &getter, &call, &get_params, rounds).await;
-    let many = guest_calls(&runtime, &getter, &call, &many_params, rounds).await;
-    let native = native_gets(&url, 1, rounds).await;
-    let native_many = native_gets(&url, MANY, rounds).await;
+    // Each kind back to back in its own loop (the connections a kind leaves closing are the same
+    // for its next round, and no round starts from idle threads), the loops taken in turn in a
+    // few blocks so that a drift of the machine falls on every kind alike.
+    let (mut none, mut guest, mut many, mut native, mut native_many) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let per_block = rounds.div_ceil(BLOCKS);
+    for _ in 0..BLOCKS {
+        none.extend(guest_calls(&runtime, &getter, &call, &none_params, per_block).await);
+        guest.extend(guest_calls(&runtime, &getter, &call, &get_params, per_block).await);
+        many.extend(guest_calls(&runtime, &getter, &call, &many_params, per_block).await);
+        native.extend(native_gets(&url, 1, per_block).await);
+        native_many.extend(native_gets(&url, MANY, per_block).await);
+    }
+    let (none, guest, many) = (median(&mut none), median(&mut guest), median(&mut many));
+    let (native, native_many) = (median(&mut native), median(&mut native_many));
     table.row(
         "2. the same plugin's call without a GET",
         none,
@@ -105,14 +113,14 @@ pub async fn run(table: &mut Table, full: bool) {
     );
 }
 
-/// The median time (µs) of `rounds` calls of `plugin`'s execute with `params`, which must succeed.
+/// The times (µs) of `rounds` calls of `plugin`'s execute with `params`, which must succeed.
 async fn guest_calls(
     runtime: &Runtime,
     plugin: &Plugin,
     call: &Call,
     params: &str,
     rounds: usize,
-) -> f64 {
+) -> Vec<f64> {
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();
@@ -123,11 +131,11 @@ async fn guest_calls(
         times.push(started.elapsed().as_secs_f64() * 1e6);
         assert!(answer.is_ok(), "{answer:?}");
     }
-    median(&mut times)
+    times
 }
 
-/// The median time (µs) of `count` native GETs of `url` in a row, `rounds` times.
-async fn native_gets(url: &str, count: u32, rounds: usize) -> f64 {
+/// The times (µs) of `count` native GETs of `url` in a row, `rounds` times.
+async fn native_gets(url: &str, count: u32, rounds: usize) -> Vec<f64> {
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();
@@ -137,8 +145,11 @@ async fn native_gets(url: &str, count: u32, rounds: usize) -> f64 {
         }
         times.push(started.elapsed().as_secs_f64() * 1e6);
     }
-    median(&mut times)
+    times
 }
+
+/// The loops of each kind are taken in turn this many times.
+const BLOCKS: usize = 5;
 
 /// GETs in the call that measures the HTTP path alone.
 const MANY: u32 = 11;
