@@ -166,7 +166,8 @@ fn by_token(
         .ok_or(Refusal::Unauthorized)?;
     // Like Keystone, a token without a scope in the request gets an unscoped token.
     let mut grant = scoped(state, user, scope, Vec::new())?;
-    // Keystone 30 lists `token` first, then the presented token's own methods.
+    // Keystone 30 lists the methods of a Python set (`list(set(...))`, in an order that changes
+    // with its process's hash seed): here `token`, then the presented token's own methods.
     let earlier = presented.methods.iter().copied().filter(|m| *m != "token");
     grant.methods = ["token"].into_iter().chain(earlier).collect();
     grant.expires_at = Some(presented.expires_at);

@@ -297,6 +297,26 @@ fn a_token_that_expired_is_refused_by_nova_and_a_fresh_one_works() {
     let shown = time("expires_at").duration_since(time("issued_at"));
     let lifetime_seconds = i64::try_from(lifetime.as_secs()).expect("a few seconds");
     assert_eq!(shown, jiff::SignedDuration::from_secs(lifetime_seconds));
+    // A token got with the `token` method names both methods, in the order of a Python set
+    // (Keystone's `list(set(...))`: it changes with the process's hash seed, so no client may
+    // rely on it), and keeps the presented token's expiry; the Keystone double's do the same.
+    let exchange = serde_json::json!({"auth": {
+        "identity": {"methods": ["token"], "token": {"id": issued.id}},
+        "scope": {"project": {"name": nova.demo.project, "domain": {"id": "default"}}}}});
+    let exchanged = real_nova_tests::keystone::issue_token(&nova.keystone, &exchange)
+        .expect("the token method gives a token");
+    let methods = exchanged.body["token"]["methods"].as_array().cloned();
+    let mut methods: Vec<String> = methods
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m.as_str().map(String::from))
+        .collect();
+    methods.sort();
+    assert_eq!(methods, ["password", "token"]);
+    assert_eq!(
+        exchanged.body["token"]["expires_at"],
+        issued.body["token"]["expires_at"]
+    );
     std::thread::sleep(lifetime + Duration::from_secs(2));
     // keystonemiddleware had the token cached as valid; it still refuses it once expired.
     assert_eq!(status(&issued.id), 401);
