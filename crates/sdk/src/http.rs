@@ -119,11 +119,12 @@ pub fn send(
     // A request without a body leaves it untaken: the host sends it at once, without waiting
     // for the guest to finish an empty body.
     let outgoing = match body {
-        Some(_) => Some(
+        Some(body) => Some((
             request
                 .body()
                 .map_err(|()| not_sent(transport("request body already taken".into())))?,
-        ),
+            body,
+        )),
         None => None,
     };
     let options = RequestOptions::new();
@@ -131,7 +132,7 @@ pub fn send(
     let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT_NS));
     let pending = outgoing_handler::handle(request, Some(options))
         .map_err(|code| not_sent(request_failed(&url, &code)))?;
-    if let (Some(outgoing), Some(body)) = (outgoing, body) {
+    if let Some((outgoing, body)) = outgoing {
         write_body(outgoing, body).map_err(|e| {
             lost(transport(format!(
                 "cannot send the request body to {url}: {e}"

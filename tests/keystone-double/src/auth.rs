@@ -109,9 +109,12 @@ fn application_credential(
     }
     let secret = section.get("secret").and_then(Value::as_str);
     let credential = if let Some(id) = section.get("id").and_then(Value::as_str) {
-        let known = state.config.application_credentials.iter();
         // Keystone 30 looks an id up as a resource: an unknown one is a 404 that names it.
-        let found = known.clone().find(|c| c.id == id);
+        let found = state
+            .config
+            .application_credentials
+            .iter()
+            .find(|c| c.id == id);
         let missing = || Refusal::NotFound(format!("Could not find Application Credential: {id}."));
         Some(found.ok_or_else(missing)?)
     } else {

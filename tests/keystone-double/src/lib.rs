@@ -10,9 +10,10 @@
 //! (`expires_at`, `issued_at` in whole seconds as a fernet token has them, `user`, `project`,
 //! `roles` with uuid ids, `catalog`), and `401` with Keystone's error body for wrong
 //! credentials. The roles are bootstrap's (`admin` ⇒ `manager` ⇒ `member` ⇒ `reader`, and
-//! `service`) plus any the configuration grants. Issued tokens read `USER:PROJECT:ROLES` (`admin:admin:admin` for the
-//! default admin), the form the Nova double (`tests/nova-double`) accepts, so a client can run
-//! the whole chain: Keystone double → token and catalog → Nova double.
+//! `service`) plus any the configuration grants. Issued tokens read `USER:PROJECT:ROLES`
+//! (`admin:admin:admin` for the default admin), the form the Nova double (`tests/nova-double`)
+//! accepts, so a client can run the whole chain: Keystone double → token and catalog → Nova
+//! double.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -86,8 +86,7 @@ fn validate(shared: &Shared, headers: &http::HeaderMap, with_catalog: bool) -> O
     let now = SystemTime::now();
     let mut state = shared.lock();
     state.validations += 1;
-    let caller = header("x-auth-token").and_then(|t| state.valid_token(t, now));
-    let Some(caller) = caller.cloned() else {
+    let Some(caller) = caller(&state, headers, now).cloned() else {
         return unauthorized();
     };
     let subject = header("x-subject-token").unwrap_or_default();
@@ -120,10 +119,8 @@ fn validate(shared: &Shared, headers: &http::HeaderMap, with_catalog: bool) -> O
 /// `GET /v3/roles`: the bootstrap roles and the configured ones, to an admin only
 /// (`identity:list_roles`).
 fn list_roles(shared: &Shared, headers: &http::HeaderMap) -> Outcome {
-    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
     let state = shared.lock();
-    let caller = token.and_then(|t| state.valid_token(t, SystemTime::now()));
-    let Some(caller) = caller else {
+    let Some(caller) = caller(&state, headers, SystemTime::now()) else {
         return unauthorized();
     };
     if !has_any_role(caller, &["admin"]) {
@@ -153,6 +150,16 @@ fn roles(state: &State, url: &str) -> Vec<Value> {
         })
     };
     state.role_ids.iter().map(role).collect()
+}
+
+/// The token the caller presented (`X-Auth-Token`), while it is valid.
+fn caller<'a>(
+    state: &'a State,
+    headers: &http::HeaderMap,
+    now: SystemTime,
+) -> Option<&'a IssuedToken> {
+    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok())?;
+    state.valid_token(token, now)
 }
 
 /// Whether the token carries one of `roles`, directly or by implication.
@@ -296,10 +303,7 @@ mod tests {
         names.sort_unstable();
         assert_eq!(names, ["admin", "manager", "member", "reader", "service"]);
         let ids = roles.iter().filter_map(|r| r["id"].as_str());
-        assert!(
-            ids.clone()
-                .all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
-        );
+        assert!(ids.clone().all(crate::state::is_uuid_hex));
         assert!(
             ids.clone()
                 .all(|id| shared.lock().role_ids.values().any(|v| v == id))

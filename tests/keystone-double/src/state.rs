@@ -91,6 +91,12 @@ impl State {
     }
 }
 
+/// Whether `id` is a uuid in hex, as Keystone writes its ids (32 hex digits, no dashes).
+#[cfg(test)]
+pub(crate) fn is_uuid_hex(id: &str) -> bool {
+    id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// A fresh uuid (hex) for each bootstrap role and each role a user or credential holds.
 fn role_ids(config: &Config) -> BTreeMap<String, String> {
     let granted = config.users.iter().flat_map(|u| u.roles.values().flatten());

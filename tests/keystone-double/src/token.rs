@@ -209,10 +209,7 @@ mod tests {
         assert_eq!(names, ["admin", "manager", "member", "reader"]);
         for role in roles {
             let id = role["id"].as_str().expect("an id");
-            assert!(
-                id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
-                "{id}"
-            );
+            assert!(crate::state::is_uuid_hex(id), "{id}");
             assert_eq!(
                 Some(id.to_string()),
                 state

@@ -131,15 +131,20 @@ impl RealNova {
     /// Every compute API request nova-api has received, in order: `(method, path)` (from the
     /// harness's request log).
     pub async fn requests(&self) -> Vec<(String, String)> {
-        let answer = self
-            .request("GET", &self.control_path("/requests"), None)
-            .await;
-        let requests = answer.body.as_array().cloned().unwrap_or_default();
         let text = |r: &Value, key: &str| r[key].as_str().unwrap_or_default().to_string();
-        requests
+        self.request_log()
+            .await
             .iter()
             .map(|r| (text(r, "method"), text(r, "path")))
             .collect()
+    }
+
+    /// The harness's log of compute API requests: `{"method", "path", "version"}` each.
+    async fn request_log(&self) -> Vec<Value> {
+        let answer = self
+            .request("GET", &self.control_path("/requests"), None)
+            .await;
+        answer.body.as_array().cloned().unwrap_or_default()
     }
 
     /// Nova's own time for the server's instance actions named in `actions` (e.g. `migrate`,
@@ -180,11 +185,9 @@ impl RealNova {
                 .into_iter()
                 .flatten()
                 .filter_map(|e| e["finish_time"].as_str().and_then(nova_time))
-                .fold(None, |last: Option<f64>, t| {
-                    Some(last.map_or(t, |l| l.max(t)))
-                });
+                .max();
             if let (Some(start), Some(end)) = (start, end) {
-                seconds += end - start;
+                seconds += end.duration_since(start).as_secs_f64();
             }
         }
         seconds
@@ -193,11 +196,8 @@ impl RealNova {
     /// The microversion of every compute API request nova-api received whose path contains
     /// `path_contains`, in order (from the harness's request log).
     pub async fn request_versions(&self, path_contains: &str) -> Vec<String> {
-        let answer = self
-            .request("GET", &self.control_path("/requests"), None)
-            .await;
-        let requests = answer.body.as_array().cloned().unwrap_or_default();
-        requests
+        self.request_log()
+            .await
             .iter()
             .filter(|r| {
                 r["path"]
@@ -235,14 +235,7 @@ impl RealNova {
     }
 }
 
-/// Seconds since midnight of a Nova timestamp (`2026-11-24T19:02:33.331326`, UTC): enough to
-/// subtract two of one migration.
-fn nova_time(text: &str) -> Option<f64> {
-    let (date, time) = text.trim_end_matches('Z').split_once('T')?;
-    let day: f64 = date.rsplit('-').next()?.parse().ok()?;
-    let mut parts = time.split(':');
-    let hours: f64 = parts.next()?.parse().ok()?;
-    let minutes: f64 = parts.next()?.parse().ok()?;
-    let seconds: f64 = parts.next()?.parse().ok()?;
-    Some(day * 86_400.0 + hours * 3_600.0 + minutes * 60.0 + seconds)
+/// A Nova timestamp (`2026-11-24T19:02:33.331326`, UTC without a zone).
+fn nova_time(text: &str) -> Option<jiff::civil::DateTime> {
+    text.trim_end_matches('Z').parse().ok()
 }

@@ -132,8 +132,7 @@ fn real_nova() {
                 &id,
             );
             let nova_own = cloud.instance_action_seconds(&id, &["migrate", "confirmResize"]);
-            let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
-            let wall = (last.start + last.seconds - first.start).as_secs_f64();
+            let wall = phases_wall(&run).as_secs_f64();
             let execute = run.phase("execute").seconds.as_secs_f64();
             println!(
                 "| `{action}` | {round} | {wall:.2} s | {execute:.2} s | {nova_own:.2} s | {:.2} s | {} | {} | {} | {} | {} |",
@@ -168,7 +167,7 @@ fn measure(
     let tokens_before = cloud.keystone.tokens_issued();
     let run = scenario.phases(&MIGRATION_PHASES).run();
     check(&run, cloud, &id, destination);
-    let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
+
     let nova_own = match migration_type {
         "cold" => timings.migrate_to_verify() + timings.confirm,
         _ => timings.live_prepare + timings.live_copy,
@@ -176,13 +175,19 @@ fn measure(
     Measurement {
         action,
         migration_type,
-        wall: last.start + last.seconds - first.start,
+        wall: phases_wall(&run),
         load: run.phase("load").seconds,
         execute: run.phase("execute").seconds,
         nova_own,
         requests: RequestCount::of(&cloud.nova.requests(), &id),
         tokens: cloud.keystone.tokens_issued() - tokens_before,
     }
+}
+
+/// From the start of the pre-condition to the end of the post-condition.
+fn phases_wall(run: &Run) -> Duration {
+    let (first, last) = (run.phase("pre_condition"), run.phase("post_condition"));
+    last.start + last.seconds - first.start
 }
 
 /// A benchmark of a migration that did not happen would be meaningless: stop loudly.

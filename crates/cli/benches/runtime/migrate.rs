@@ -4,10 +4,10 @@
 
 use crate::nova::{self, StandIn};
 use crate::table::{Goal, Table, median};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use wasm_action_host::{ActionError, Call, Phase, PhaseOutput, PluginEvent, Runtime, Settings};
+use wasm_action_host::{ActionError, Call, Phase, PhaseResult, PluginEvent, Runtime, Settings};
 
 pub async fn run(table: &mut Table) {
     let stand_in = StandIn::start(2, "realistic");
@@ -41,7 +41,7 @@ pub async fn run(table: &mut Table) {
         .await
         .expect("answers");
     let wall = started.elapsed().as_secs_f64();
-    let calls = api_calls(&answer);
+    let calls = api_calls(answer);
     let (mut walls, mut totals) = (vec![wall], Vec::new());
     let hosts = ["compute2", "compute1"];
     for round in 0..MOVES {
@@ -133,14 +133,11 @@ fn nova_requests(runtime: &Runtime) -> f64 {
         .sum()
 }
 
-/// The Nova requests a phase made, from its outcome or its skip (a failure fails the benchmark).
-fn api_calls(answer: &Result<PhaseOutput, ActionError>) -> f64 {
-    let details = match answer {
-        Ok(PhaseOutput::Outcome(outcome)) => &outcome.details,
-        other => panic!("the phase failed: {other:?}"),
-    };
-    let details: Value = serde_json::from_str(details).expect("details");
-    details["api_calls"].as_f64().unwrap_or(f64::NAN)
+/// The Nova requests a phase made, from its outcome (a failure fails the benchmark).
+fn api_calls(answer: PhaseResult) -> f64 {
+    test_support::migrate::details(answer)["api_calls"]
+        .as_f64()
+        .unwrap_or(f64::NAN)
 }
 
 /// What a Watcher-like schedule (poll every 5 s for VERIFY_RESIZE, then every 1 s for the end)

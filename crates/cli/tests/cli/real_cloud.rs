@@ -3,7 +3,7 @@
 //! shaped like Watcher's `host_maintenance` output. `REAL_NOVA=0` skips it, loudly.
 
 use crate::bench::text;
-use real_nova_tests::harness::RealNova;
+use real_nova_tests::harness::{Account, RealNova};
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 
@@ -47,16 +47,19 @@ fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
     let plan = test_support::actions::host_maintenance("compute1", &[&active], &[&stopped]);
     let path = home.path().join("plan.json");
     std::fs::write(&path, plan.to_string()).expect("plan.json");
-    let output = Command::new(env!("CARGO_BIN_EXE_wasm-action"))
-        .args(["apply", path.to_str().expect("utf-8"), "--os-cloud", "real"])
-        .args(["--output", "json"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("OS_CLIENT_CONFIG_FILE", home.path().join("clouds.yaml"))
-        .env("WASM_ACTION_CACHE_DIR", home.path().join("cache"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
+    let config = home.path().join("clouds.yaml");
+    let output = run(
+        home.path(),
+        &[
+            "apply",
+            path.to_str().expect("utf-8"),
+            "--os-cloud",
+            "real",
+            "--output",
+            "json",
+        ],
+        &[("OS_CLIENT_CONFIG_FILE", config.to_str().expect("utf-8"))],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
     assert_eq!(report["state"], "SUCCEEDED", "{report}");
@@ -82,6 +85,43 @@ fn apply_runs_a_host_maintenance_plan_on_real_nova_through_real_keystone() {
         assert_ne!(server["OS-EXT-SRV-ATTR:host"], "compute1", "{server}");
         assert_eq!(server["status"], status, "{server}");
     }
+}
+
+/// `OS_*` variables for `account`'s password on real Keystone, RegionOne.
+fn password_env(nova: &RealNova, account: &Account) -> Vec<(&'static str, String)> {
+    vec![
+        ("OS_AUTH_URL", nova.keystone.clone()),
+        ("OS_USERNAME", account.username.clone()),
+        ("OS_PASSWORD", account.password.clone()),
+        ("OS_PROJECT_NAME", account.project.clone()),
+        ("OS_USER_DOMAIN_NAME", nova.domain.clone()),
+        ("OS_PROJECT_DOMAIN_NAME", nova.domain.clone()),
+        ("OS_REGION_NAME", "RegionOne".to_string()),
+    ]
+}
+
+/// `env` as `run` takes it.
+fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Runs the cold migration `cold` with `env` and checks that it was `denied` (exit 4) before
+/// anything changed: no migration record, `server` still on `host`. Returns the output.
+fn assert_denied_before_any_change(
+    (nova, runtime): (&RealNova, &tokio::runtime::Runtime),
+    home: &std::path::Path,
+    env: &[(&str, &str)],
+    cold: &str,
+    (server, host): (&str, &str),
+) -> std::process::Output {
+    let output = run(home, &["run", "--params", cold, "--output", "json"], env);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(answer["error"]["kind"], "denied", "{answer}");
+    assert!(runtime.block_on(nova.migrations_of(server)).is_empty());
+    let unmoved = runtime.block_on(nova.server(server));
+    assert_eq!(unmoved["OS-EXT-SRV-ATTR:host"], host, "{unmoved}");
+    output
 }
 
 /// `wasm-action ARGS` with only HOME, the cache and `env`.
@@ -143,23 +183,8 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
 
     // Plain OS_* variables, the admin's password.
     let admin = &nova.admin;
-    let password_env = |account: &real_nova_tests::harness::Account| {
-        vec![
-            ("OS_AUTH_URL", nova.keystone.clone()),
-            ("OS_USERNAME", account.username.clone()),
-            ("OS_PASSWORD", account.password.clone()),
-            ("OS_PROJECT_NAME", account.project.clone()),
-            ("OS_USER_DOMAIN_NAME", nova.domain.clone()),
-            ("OS_PROJECT_DOMAIN_NAME", nova.domain.clone()),
-            ("OS_REGION_NAME", "RegionOne".to_string()),
-        ]
-    };
-    let borrowed = |env: &[(&'static str, String)]| -> Vec<(&'static str, String)> { env.to_vec() };
-    let as_refs = |env: &[(&'static str, String)]| {
-        env.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
-    };
-    let admin_env = as_refs(&borrowed(&password_env(admin)));
-    let env: Vec<(&str, &str)> = admin_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let admin_env = password_env(&nova, admin);
+    let env = borrowed(&admin_env);
     let output = run(home.path(), &pre, &env);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 
@@ -191,20 +216,13 @@ fn the_cli_logs_in_every_way_an_operator_does_and_a_member_changes_nothing() {
     }
 
     // A project member: Nova's own policy refuses a migration to a named host; nothing moves.
-    let member_env = password_env(&nova.demo);
-    let env: Vec<(&str, &str)> = member_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let output = run(
+    let member_env = password_env(&nova, &nova.demo);
+    let output = assert_denied_before_any_change(
+        (&nova, &runtime),
         home.path(),
-        &["run", "--params", cold.as_str(), "--output", "json"],
-        &env,
-    );
-    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
-    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(answer["error"]["kind"], "denied", "{answer}");
-    assert!(runtime.block_on(nova.migrations_of(&server)).is_empty());
-    assert_eq!(
-        runtime.block_on(nova.server(&server))["OS-EXT-SRV-ATTR:host"],
-        "compute2"
+        &borrowed(&member_env),
+        &cold,
+        (&server, "compute2"),
     );
     for secret in [&admin.password, &nova.demo.password, &credential.secret] {
         assert!(
@@ -232,20 +250,12 @@ fn a_migration_that_outlives_its_token_renews_it_and_finishes() {
     .to_string();
     let home = tempfile::tempdir().expect("temp home");
     let admin = &nova.admin;
-    let env = [
-        ("OS_AUTH_URL", nova.keystone.as_str()),
-        ("OS_USERNAME", admin.username.as_str()),
-        ("OS_PASSWORD", admin.password.as_str()),
-        ("OS_PROJECT_NAME", admin.project.as_str()),
-        ("OS_USER_DOMAIN_NAME", nova.domain.as_str()),
-        ("OS_PROJECT_DOMAIN_NAME", nova.domain.as_str()),
-        ("OS_REGION_NAME", "RegionOne"),
-    ];
+    let admin_env = password_env(&nova, admin);
     let started = std::time::Instant::now();
     let output = run(
         home.path(),
         &["run", "--params", cold.as_str(), "--output", "json"],
-        &env,
+        &borrowed(&admin_env),
     );
     let took = started.elapsed();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
@@ -306,18 +316,14 @@ fn a_revoked_token_is_refused_with_keystones_reason_and_nothing_changes() {
         ("OS_COMPUTE_ENDPOINT", nova.endpoint.as_str()),
         ("OS_TOKEN", token.id.as_str()),
     ];
-    let output = run(
+    let output = assert_denied_before_any_change(
+        (&nova, &runtime),
         home.path(),
-        &["run", "--params", cold.as_str(), "--output", "json"],
         &env,
+        &cold,
+        (&server, "compute1"),
     );
-    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
-    let answer: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(answer["error"]["kind"], "denied", "{answer}");
     for shown in [&text(&output), &said.to_string()] {
         assert!(!shown.contains(&token.id), "the token is in no output");
     }
-    assert!(runtime.block_on(nova.migrations_of(&server)).is_empty());
-    let unmoved = runtime.block_on(nova.server(&server));
-    assert_eq!(unmoved["OS-EXT-SRV-ATTR:host"], "compute1");
 }

@@ -72,21 +72,24 @@ pub fn send(
     let request = build_request(target, method, headers)?;
     // A request without a body leaves it untaken, so the host sends it at once.
     let outgoing = match body {
-        Some(_) => Some(request.body().map_err(|()| {
-            transport(format!(
-                "the body of the request to {url} was already taken"
-            ))
-        })?),
+        Some(bytes) => Some((
+            request.body().map_err(|()| {
+                transport(format!(
+                    "the body of the request to {url} was already taken"
+                ))
+            })?,
+            bytes,
+        )),
         None => None,
     };
     let pending = outgoing_handler::handle(request, None).map_err(|code| failed(url, code))?;
     // A host that refuses the request closes its body: the refusal, in the response, says why.
-    let (written, finished) = match (outgoing, body) {
-        (Some(outgoing), Some(bytes)) => (
+    let (written, finished) = match outgoing {
+        Some((outgoing, bytes)) => (
             write_all(&outgoing, bytes),
             OutgoingBody::finish(outgoing, None).map_err(|code| failed(url, code)),
         ),
-        _ => (Ok(()), Ok(())),
+        None => (Ok(()), Ok(())),
     };
     pending.subscribe().block();
     match pending.get() {
